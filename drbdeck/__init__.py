@@ -1,0 +1,5 @@
+"""drbdeck: agentless storage management for DRBD 9 clusters."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""The controller side: model, store, node layer over SSH, .res rendering and parsing."""

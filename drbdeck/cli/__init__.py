@@ -1,0 +1,1 @@
+"""The `drbdeck` command line."""
