@@ -75,6 +75,9 @@ class Config:
         return _data_dir()
 
 
+_KIND = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+
+
 def _apply(section: str, target: Any, values: Any, source: str) -> None:
     if not isinstance(values, dict):
         raise ConfigError(f"{source}: [{section}] must be a table")
@@ -90,7 +93,7 @@ def _apply(section: str, target: Any, values: Any, source: str) -> None:
             value = float(value)
         if not isinstance(value, expected) or isinstance(value, bool) != isinstance(current, bool):
             raise ConfigError(
-                f"{source}: [{section}] {key} must be a {expected.__name__}, got {value!r}"
+                f"{source}: [{section}] {key} must be {_KIND[expected]}, got {value!r}"
             )
         if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
             raise ConfigError(f"{source}: [{section}] {key} must not be negative, got {value!r}")

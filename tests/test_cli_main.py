@@ -1,0 +1,36 @@
+"""The entry point's own behaviour: help, unknown programs, config errors, exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from drbdeck.cli.main import EXIT_OK, EXIT_USAGE, main
+
+
+def test_no_program_prints_help(capsys):
+    assert main([]) == EXIT_OK
+    assert "emulator" in capsys.readouterr().out
+
+
+def test_unknown_program_is_a_usage_error(capsys):
+    assert main(["frobnicate"]) == EXIT_USAGE
+    assert "unknown program 'frobnicate'" in capsys.readouterr().err
+
+
+def test_bad_config_is_a_usage_error_without_traceback(tmp_path: Path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[ssh]\nport = 'x'\n")
+    assert main(["--config", str(bad), "emulator", "--help"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "port must be an integer" in err
+    assert "Traceback" not in err
+
+
+def test_console_script_runs():
+    out = subprocess.run(
+        [sys.executable, "-m", "drbdeck.cli.main", "--version"],
+        capture_output=True, text=True, check=True,
+    )
+    assert out.stdout.startswith("drbdeck ")
