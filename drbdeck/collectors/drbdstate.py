@@ -1,0 +1,316 @@
+"""One node's live DRBD state, maintained from its `drbdsetup events2` stream.
+
+Why a separate state machine instead of polling ``status --json``: events2 is push-based and
+cheap, and its ``change`` lines are diffs (drbd.md §1.2), so the consumer must keep the
+accumulated picture itself. :class:`DrbdState` applies every line with those semantics:
+
+* ``exists``/``create`` carry all keys; ``change`` carries identity keys plus only the
+  changed groups (possibly nothing else at all); both merge into the object's ``raw`` dict.
+* ``destroy`` removes the object (a resource takes its children with it); ``rename``
+  re-keys a resource; ``exists -`` marks the end of the initial dump (:attr:`initial_done`).
+* ``call``/``response helper`` lines are remembered per resource (``last_helper``).
+
+A malformed line never raises out of :meth:`DrbdState.feed`: it is counted in
+:attr:`DrbdState.malformed` and logged at most every few seconds, because one bad line from
+a node must not stop monitoring of the whole cluster.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+
+from drbdeck.collectors.drbdobjects import (
+    ConnectionState,
+    DeviceState,
+    PathState,
+    PeerDeviceState,
+    ResourceState,
+)
+from drbdeck.collectors.events2 import Event, Events2ParseError, parse_line
+
+__all__ = [
+    "ConnectionState",
+    "DeviceState",
+    "DrbdState",
+    "Listener",
+    "PathState",
+    "PeerDeviceState",
+    "ResourceState",
+]
+
+log = logging.getLogger(__name__)
+
+#: Called with the name of a resource that changed, or ``None`` when everything may have
+#: changed (``reset()``, end of the initial dump).
+Listener = Callable[[str | None], None]
+
+#: Statistics keys that only make sense while a resync/verify runs; dropped when the
+#: replication state changes so a new resync does not show the previous one's figures.
+_PROGRESS_KEYS = ("done", "dbdt1", "eta", "dbdt", "dbdt0", "want")
+
+_LOG_INTERVAL_S = 10.0
+
+
+class DrbdState:
+    """Accumulated events2 state of one node.
+
+    ``clock`` supplies the time for progress samples of lines without ``--timestamps``
+    (default ``time.monotonic``); tests pass a fake clock.
+    """
+
+    def __init__(self, node: str = "", clock: Callable[[], float] = time.monotonic) -> None:
+        self.node = node
+        self.resources: dict[str, ResourceState] = {}
+        self.initial_done = False
+        #: Incremented on every applied event, ``reset()`` and ``exists -``.
+        self.generation = 0
+        #: Number of lines that could not be parsed or applied.
+        self.malformed = 0
+        #: The most recent malformed line and its error, for diagnostics.
+        self.last_malformed: tuple[str, str] | None = None
+        self._clock = clock
+        self._listeners: list[Listener] = []
+        self._dirty: set[str] = set()
+        self._everything_dirty = False
+        self._last_log = float("-inf")
+        self._suppressed = 0
+        self._handlers: dict[str, Callable[[Event], str | None]] = {
+            "resource": self._on_resource,
+            "connection": self._on_connection,
+            "device": self._on_device,
+            "peer-device": self._on_peer_device,
+            "path": self._on_path,
+            "helper": self._on_helper,
+        }
+
+    # -- public API ----------------------------------------------------------------------
+
+    def feed(self, line: str) -> None:
+        """Apply one events2 line. Never raises for bad input (see :attr:`malformed`)."""
+        try:
+            event = parse_line(line)
+        except Events2ParseError as exc:
+            self._bad(line, str(exc))
+            return
+        try:
+            self.apply(event)
+        except (ValueError, KeyError, TypeError) as exc:
+            self._bad(line, f"cannot apply: {exc!r}")
+
+    def feed_many(self, lines: Iterable[str]) -> None:
+        """Apply many lines (e.g. one read() chunk split on newlines)."""
+        feed = self.feed
+        for line in lines:
+            if line:
+                feed(line)
+
+    def apply(self, event: Event) -> None:
+        """Apply a parsed event. Raises ValueError for semantically impossible events."""
+        if event.object == "-":
+            self.initial_done = True
+            self.generation += 1
+            self._changed(None)
+            return
+        name = self._handlers[event.object](event)
+        self.generation += 1
+        if name is not None:
+            self._changed(name)
+
+    def reset(self) -> None:
+        """Forget everything: the events2 stream restarted and a new dump follows."""
+        self.resources.clear()
+        self.initial_done = False
+        self.generation += 1
+        self._changed(None)
+
+    def add_listener(self, callback: Listener) -> None:
+        """Register ``callback(resource_name_or_None)``, called after each change."""
+        self._listeners.append(callback)
+
+    def remove_listener(self, callback: Listener) -> None:
+        self._listeners.remove(callback)
+
+    def take_dirty(self) -> set[str] | None:
+        """Names of resources changed since the last call; ``None`` means "repaint all".
+
+        For a UI that repaints at a fixed rate instead of on every line.
+        """
+        if self._everything_dirty:
+            self._everything_dirty = False
+            self._dirty.clear()
+            return None
+        dirty, self._dirty = self._dirty, set()
+        return dirty
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _changed(self, name: str | None) -> None:
+        if name is None:
+            self._everything_dirty = True
+        else:
+            self._dirty.add(name)
+            res = self.resources.get(name)
+            if res is not None:
+                res.generation = self.generation
+        for cb in self._listeners:
+            try:
+                cb(name)
+            except Exception:  # a broken UI callback must not kill the stream reader
+                log.exception("events2 listener %r failed", cb)
+
+    def _bad(self, line: str, why: str) -> None:
+        self.malformed += 1
+        shown = line.rstrip("\r\n")
+        if len(shown) > 200:
+            shown = shown[:200] + "…"
+        self.last_malformed = (shown, why)
+        now = time.monotonic()
+        if now - self._last_log >= _LOG_INTERVAL_S:
+            extra = f" ({self._suppressed} more suppressed)" if self._suppressed else ""
+            log.warning(
+                "node %s: malformed events2 line %r: %s%s", self.node or "?", shown, why, extra
+            )
+            self._last_log = now
+            self._suppressed = 0
+        else:
+            self._suppressed += 1
+
+    def _resource(self, name: str) -> ResourceState:
+        res = self.resources.get(name)
+        if res is None:
+            res = self.resources[name] = ResourceState(name)
+        return res
+
+    def _connection(self, res: ResourceState, f: dict[str, str]) -> ConnectionState:
+        pnid = int(f["peer-node-id"])
+        conn = res.connections.get(pnid)
+        if conn is None:
+            conn = res.connections[pnid] = ConnectionState(res, pnid)
+            conn.raw["conn-name"] = f["conn-name"]
+        return conn
+
+    def _on_resource(self, ev: Event) -> str | None:
+        f = ev.fields
+        name = f["name"]
+        action = ev.action
+        if action == "destroy":
+            self.resources.pop(name, None)
+            return name
+        if action == "rename":
+            new = f.get("new_name")
+            if not new:
+                raise ValueError("rename resource without new_name")
+            res = self.resources.pop(name, None) or ResourceState(name)
+            res.name = new
+            res.raw["name"] = new
+            self.resources[new] = res
+            self._changed(name)  # the old name disappeared
+            return new
+        res = self._resource(name)
+        if action == "exists" or action == "create":
+            res.raw.clear()
+        res.raw.update(f)
+        return name
+
+    def _on_connection(self, ev: Event) -> str | None:
+        f = ev.fields
+        name = f["name"]
+        if ev.action == "destroy":
+            res = self.resources.get(name)
+            if res is not None:
+                res.connections.pop(int(f["peer-node-id"]), None)
+            return name
+        conn = self._connection(self._resource(name), f)
+        if ev.action != "change":
+            conn.raw.clear()
+        conn.raw.update(f)
+        return name
+
+    def _on_device(self, ev: Event) -> str | None:
+        f = ev.fields
+        name = f["name"]
+        vol = int(f["volume"])
+        if ev.action == "destroy":
+            res = self.resources.get(name)
+            if res is not None:
+                res.devices.pop(vol, None)
+            return name
+        res = self._resource(name)
+        dev = res.devices.get(vol)
+        if dev is None:
+            dev = res.devices[vol] = DeviceState(res, vol)
+        elif ev.action != "change":
+            dev.raw.clear()
+        dev.raw.update(f)
+        return name
+
+    def _on_peer_device(self, ev: Event) -> str | None:
+        f = ev.fields
+        name = f["name"]
+        vol = int(f["volume"])
+        if ev.action == "destroy":
+            res = self.resources.get(name)
+            if res is not None:
+                conn = res.connections.get(int(f["peer-node-id"]))
+                if conn is not None:
+                    conn.peer_devices.pop(vol, None)
+            return name
+        conn = self._connection(self._resource(name), f)
+        pd = conn.peer_devices.get(vol)
+        if pd is None:
+            pd = conn.peer_devices[vol] = PeerDeviceState(conn, vol)
+        raw = pd.raw
+        if ev.action != "change":
+            raw.clear()
+            pd._reset_progress()
+        else:
+            rep = f.get("replication")
+            if rep is not None and rep != raw.get("replication"):
+                self._new_phase(pd, f)
+            else:
+                susp = f.get("resync-suspended")
+                if susp is not None and susp != raw.get("resync-suspended"):
+                    pd._reset_progress()  # exclude paused intervals from rate samples
+        raw.update(f)
+        if "done" in f:
+            t = ev.timestamp
+            pd._add_sample(self._clock() if t is None else t)
+        return name
+
+    @staticmethod
+    def _new_phase(pd: PeerDeviceState, f: dict[str, str]) -> None:
+        pd._reset_progress()
+        raw = pd.raw
+        for key in _PROGRESS_KEYS:
+            if key not in f:
+                raw.pop(key, None)
+
+    def _on_path(self, ev: Event) -> str | None:
+        f = ev.fields
+        name = f["name"]
+        key = (f["local"], f["peer"])
+        if ev.action == "destroy":
+            res = self.resources.get(name)
+            if res is not None:
+                conn = res.connections.get(int(f["peer-node-id"]))
+                if conn is not None:
+                    conn.paths.pop(key, None)
+            return name
+        conn = self._connection(self._resource(name), f)
+        path = conn.paths.get(key)
+        if path is None:
+            path = conn.paths[key] = PathState(*key)
+        elif ev.action != "change":
+            path.raw.clear()
+        path.raw.update(f)
+        return name
+
+    def _on_helper(self, ev: Event) -> str | None:
+        name = ev.fields["name"]
+        res = self.resources.get(name)
+        if res is None:
+            return None
+        res.last_helper = {"action": ev.action, **ev.fields}
+        return name
