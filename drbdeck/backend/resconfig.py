@@ -46,6 +46,7 @@ class VolumeConfig:
     disk: str | None = None  # a path, "none" for diskless, None when not given here
     meta_disk: str | None = None  # "internal" or a path (optionally with ``[idx]``)
     disk_options: Options = field(default_factory=dict)  # nested ``disk { … }``
+    line: int = field(default=0, compare=False)  # where it was parsed, for messages
 
     @property
     def diskless(self) -> bool:
@@ -60,6 +61,8 @@ class HostConfig:
     node_id: int | None = None
     address: Address | None = None
     volumes: dict[int, VolumeConfig] = field(default_factory=dict)
+    line: int = field(default=0, compare=False)  # line of the ``on`` keyword
+    node_id_line: int = field(default=0, compare=False)
 
 
 @dataclass
@@ -77,6 +80,7 @@ class ConnectionConfig:
     paths: list[PathConfig] = field(default_factory=list)
     net: Options = field(default_factory=dict)
     disk: Options = field(default_factory=dict)
+    line: int = field(default=0, compare=False)
 
     def host_names(self) -> list[str]:
         if self.hosts:
@@ -113,6 +117,9 @@ class ResourceConfig:
     connections: list[ConnectionConfig] = field(default_factory=list)
     mesh: list[str] | None = None  # ``connection-mesh { hosts a b c; }``
     source: str = ""  # file the section came from, for messages
+    startup: Options = field(default_factory=dict)
+    line: int = field(default=0, compare=False)
+    mesh_line: int = field(default=0, compare=False)
 
     def host_view(self, host: str) -> list[ResolvedVolume]:
         """The volumes ``host`` runs, resource-level blocks overridden by its ``on`` section."""
@@ -126,9 +133,10 @@ class ResourceConfig:
             disk = local.disk if local.disk is not None else base.disk
             meta = local.meta_disk or base.meta_disk or "internal"
             opts = {**base.disk_options, **local.disk_options}
-            if minor is None or disk is None:
-                raise ValueError(f"resource {self.name}, on {host}: volume {n} incomplete")
-            out.append(ResolvedVolume(n, minor, disk, meta, opts))
+            if minor is None:
+                raise ValueError(f"resource {self.name}, on {host}: volume {n} has no device minor")
+            # drbd-utils 9.22 treats a volume without ``disk`` as diskless (EXP)
+            out.append(ResolvedVolume(n, minor, disk or "none", meta, opts))
         return out
 
     def peers_of(self, host: str) -> list[tuple[str, Address, Address]]:
