@@ -304,7 +304,7 @@ class _Parser:
             elif kw_ == "skip":
                 self.skip_block()
             else:
-                raise self.fail(ON_EXPECTED, tok)
+                raise self.fail(ON_EXPECTED, tok, tk=False)
 
     def address(self) -> Address:
         """``[family] ip:port`` — ipv6 hosts in brackets."""

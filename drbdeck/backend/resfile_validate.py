@@ -61,6 +61,12 @@ def check_resource(rc: ResourceConfig) -> None:
                     "is given\nwith a \"host\" keyword, has no \"address\" keyword, and no "
                     "matching\nhost section (\"on\" keyword)"
                 )
+    for peer_pairs in _connection_endpoints(rc):
+        a, b = peer_pairs
+        if a == b:
+            raise ResFileError(
+                f"{_where(rc, rc.line)}: in resource {rc.name} {a} is used for both endpoints"
+            )
     for name in rc.mesh or []:
         host = rc.hosts.get(name)
         if host is None or host.address is None:
@@ -68,6 +74,18 @@ def check_resource(rc: ResourceConfig) -> None:
                 f"\"connection-mesh\" (for \"{rc.name}\") with a host (\"{name}\") "
                 "that has no \"address\" defined"
             )
+
+
+def _connection_endpoints(rc: ResourceConfig) -> list[tuple[str, str]]:
+    """Both endpoints of every fully addressed connection (explicit or implicit)."""
+    out: list[tuple[str, str]] = []
+    for host in rc.hosts:
+        try:
+            peers = rc.peers_of(host)
+        except KeyError:
+            continue
+        out += [(la.endpoint, pa.endpoint) for _, la, pa in peers]
+    return out
 
 
 def _endpoints(rc: ResourceConfig) -> dict[str, set[str]]:
