@@ -10,6 +10,12 @@ accumulated picture itself. :class:`DrbdState` applies every line with those sem
   re-keys a resource; ``exists -`` marks the end of the initial dump (:attr:`initial_done`).
 * ``call``/``response helper`` lines are remembered per resource (``last_helper``).
 
+Speed: after an object has been seen once, later ``change`` lines about it are recognised
+by their identity prefix (a dict lookup on a string slice) and merged without building an
+:class:`~drbdeck.collectors.events2.Event`; everything else takes the validating path through
+:func:`~drbdeck.collectors.events2.parse_line`. Both paths share the merge functions, so
+their semantics cannot drift apart.
+
 A malformed line never raises out of :meth:`DrbdState.feed`: it is counted in
 :attr:`DrbdState.malformed` and logged at most every few seconds, because one bad line from
 a node must not stop monitoring of the whole cluster.
@@ -28,7 +34,13 @@ from drbdeck.collectors.drbdobjects import (
     PeerDeviceState,
     ResourceState,
 )
-from drbdeck.collectors.events2 import Event, Events2ParseError, parse_line
+from drbdeck.collectors.events2 import (
+    IDENTITY_KEYS,
+    Event,
+    Events2ParseError,
+    parse_line,
+    parse_timestamp,
+)
 
 __all__ = [
     "ConnectionState",
@@ -51,6 +63,13 @@ Listener = Callable[[str | None], None]
 _PROGRESS_KEYS = ("done", "dbdt1", "eta", "dbdt", "dbdt0", "want")
 
 _LOG_INTERVAL_S = 10.0
+
+#: Number of identity tokens per object type (for the change-line fast path).
+_IDENT_N = {k: len(v) for k, v in IDENTITY_KEYS.items() if k not in ("helper", "-")}
+_IDENT_SETS = {k: frozenset(v) for k, v in IDENTITY_KEYS.items()}
+
+_Obj = ResourceState | ConnectionState | DeviceState | PeerDeviceState | PathState
+_Merge = Callable[[_Obj, dict[str, str], float | None], None]
 
 
 class DrbdState:
@@ -76,6 +95,8 @@ class DrbdState:
         self._everything_dirty = False
         self._last_log = float("-inf")
         self._suppressed = 0
+        # "change <object> <identity tokens>" -> (merge, object, resource, identity keys)
+        self._fast: dict[str, tuple[_Merge, _Obj, ResourceState, frozenset[str]]] = {}
         self._handlers: dict[str, Callable[[Event], str | None]] = {
             "resource": self._on_resource,
             "connection": self._on_connection,
@@ -89,6 +110,43 @@ class DrbdState:
 
     def feed(self, line: str) -> None:
         """Apply one events2 line. Never raises for bad input (see :attr:`malformed`)."""
+        body = line.rstrip("\r\n")
+        ts: float | None = None
+        ent = None
+        f: dict[str, str] = {}
+        try:
+            if body[:1].isdigit():
+                ts_text, _, body = body.partition(" ")
+                ts = parse_timestamp(ts_text)
+            head, _, tail = body.rpartition(" ")
+            ent = self._fast.get(head)
+            if ent is not None:
+                k, sep, v = tail.partition(":")
+                if sep and k and k not in ent[3] and "\x1b" not in v:
+                    f = {k: v}
+                else:
+                    ent = None
+            elif body.startswith("change ") and "\x1b" not in body:
+                parts = body.split(" ")
+                n = _IDENT_N.get(parts[1])
+                if n is not None:
+                    ent = self._fast.get(" ".join(parts[: 2 + n]))
+                    if ent is not None:
+                        toks = parts[2 + n :]
+                        f = dict([t.split(":", 1) for t in toks])
+                        if len(f) != len(toks) or "" in f or not ent[3].isdisjoint(f):
+                            ent = None
+        except (Events2ParseError, ValueError):
+            ent = None
+        if ent is not None:
+            ent[0](ent[1], f, ts)
+            self.generation = gen = self.generation + 1
+            res = ent[2]
+            res.generation = gen
+            self._dirty.add(res.name)
+            if self._listeners:
+                self._notify(res.name)
+            return
         try:
             event = parse_line(line)
         except Events2ParseError as exc:
@@ -121,6 +179,7 @@ class DrbdState:
     def reset(self) -> None:
         """Forget everything: the events2 stream restarted and a new dump follows."""
         self.resources.clear()
+        self._fast.clear()
         self.initial_done = False
         self.generation += 1
         self._changed(None)
@@ -154,6 +213,10 @@ class DrbdState:
             res = self.resources.get(name)
             if res is not None:
                 res.generation = self.generation
+        if self._listeners:
+            self._notify(name)
+
+    def _notify(self, name: str | None) -> None:
         for cb in self._listeners:
             try:
                 cb(name)
@@ -177,6 +240,12 @@ class DrbdState:
         else:
             self._suppressed += 1
 
+    def _remember(self, ev: Event, merge: _Merge, obj: _Obj, res: ResourceState) -> None:
+        """Register the object's change-line prefix for the fast path."""
+        f = ev.fields
+        ident = " ".join([f"{k}:{f[k]}" for k in IDENTITY_KEYS[ev.object]])
+        self._fast[f"change {ev.object} {ident}"] = (merge, obj, res, _IDENT_SETS[ev.object])
+
     def _resource(self, name: str) -> ResourceState:
         res = self.resources.get(name)
         if res is None:
@@ -197,21 +266,32 @@ class DrbdState:
         action = ev.action
         if action == "destroy":
             self.resources.pop(name, None)
+            self._fast.clear()
             return name
         if action == "rename":
             new = f.get("new_name")
             if not new:
                 raise ValueError("rename resource without new_name")
+            if new in self.resources and new != name:
+                raise ValueError(f"rename to {new!r}, which already exists")
             res = self.resources.pop(name, None) or ResourceState(name)
             res.name = new
             res.raw["name"] = new
+            for conn in res.connections.values():
+                conn.raw["name"] = new
+                for obj in (*conn.peer_devices.values(), *conn.paths.values()):
+                    obj.raw["name"] = new
+            for dev in res.devices.values():
+                dev.raw["name"] = new
             self.resources[new] = res
+            self._fast.clear()
             self._changed(name)  # the old name disappeared
             return new
         res = self._resource(name)
-        if action == "exists" or action == "create":
+        if action != "change":
             res.raw.clear()
-        res.raw.update(f)
+        _merge_plain(res, f, ev.timestamp)
+        self._remember(ev, _merge_plain, res, res)
         return name
 
     def _on_connection(self, ev: Event) -> str | None:
@@ -221,11 +301,14 @@ class DrbdState:
             res = self.resources.get(name)
             if res is not None:
                 res.connections.pop(int(f["peer-node-id"]), None)
+            self._fast.clear()
             return name
-        conn = self._connection(self._resource(name), f)
+        res = self._resource(name)
+        conn = self._connection(res, f)
         if ev.action != "change":
             conn.raw.clear()
-        conn.raw.update(f)
+        _merge_plain(conn, f, ev.timestamp)
+        self._remember(ev, _merge_plain, conn, res)
         return name
 
     def _on_device(self, ev: Event) -> str | None:
@@ -236,6 +319,7 @@ class DrbdState:
             res = self.resources.get(name)
             if res is not None:
                 res.devices.pop(vol, None)
+            self._fast.clear()
             return name
         res = self._resource(name)
         dev = res.devices.get(vol)
@@ -243,7 +327,8 @@ class DrbdState:
             dev = res.devices[vol] = DeviceState(res, vol)
         elif ev.action != "change":
             dev.raw.clear()
-        dev.raw.update(f)
+        _merge_plain(dev, f, ev.timestamp)
+        self._remember(ev, _merge_plain, dev, res)
         return name
 
     def _on_peer_device(self, ev: Event) -> str | None:
@@ -256,36 +341,37 @@ class DrbdState:
                 conn = res.connections.get(int(f["peer-node-id"]))
                 if conn is not None:
                     conn.peer_devices.pop(vol, None)
+            self._fast.clear()
             return name
-        conn = self._connection(self._resource(name), f)
+        res = self._resource(name)
+        conn = self._connection(res, f)
         pd = conn.peer_devices.get(vol)
         if pd is None:
             pd = conn.peer_devices[vol] = PeerDeviceState(conn, vol)
-        raw = pd.raw
         if ev.action != "change":
-            raw.clear()
+            pd.raw.clear()
             pd._reset_progress()
-        else:
-            rep = f.get("replication")
-            if rep is not None and rep != raw.get("replication"):
-                self._new_phase(pd, f)
-            else:
-                susp = f.get("resync-suspended")
-                if susp is not None and susp != raw.get("resync-suspended"):
-                    pd._reset_progress()  # exclude paused intervals from rate samples
-        raw.update(f)
-        if "done" in f:
-            t = ev.timestamp
-            pd._add_sample(self._clock() if t is None else t)
+        merge = self._merge_peer_device
+        merge(pd, f, ev.timestamp)
+        self._remember(ev, merge, pd, res)  # type: ignore[arg-type]
         return name
 
-    @staticmethod
-    def _new_phase(pd: PeerDeviceState, f: dict[str, str]) -> None:
-        pd._reset_progress()
+    def _merge_peer_device(self, pd: PeerDeviceState, f: dict[str, str], t: float | None) -> None:
+        """Merge a peer-device diff, keeping the resync progress samples consistent."""
         raw = pd.raw
-        for key in _PROGRESS_KEYS:
-            if key not in f:
-                raw.pop(key, None)
+        rep = f.get("replication")
+        if rep is not None and rep != raw.get("replication"):
+            pd._reset_progress()  # a new phase: previous figures do not apply
+            for key in _PROGRESS_KEYS:
+                if key not in f:
+                    raw.pop(key, None)
+        else:
+            susp = f.get("resync-suspended")
+            if susp is not None and susp != raw.get("resync-suspended"):
+                pd._reset_progress()  # exclude paused intervals from rate samples
+        raw.update(f)
+        if "done" in f:
+            pd._add_sample(self._clock() if t is None else t)
 
     def _on_path(self, ev: Event) -> str | None:
         f = ev.fields
@@ -297,14 +383,17 @@ class DrbdState:
                 conn = res.connections.get(int(f["peer-node-id"]))
                 if conn is not None:
                     conn.paths.pop(key, None)
+            self._fast.clear()
             return name
-        conn = self._connection(self._resource(name), f)
+        res = self._resource(name)
+        conn = self._connection(res, f)
         path = conn.paths.get(key)
         if path is None:
             path = conn.paths[key] = PathState(*key)
         elif ev.action != "change":
             path.raw.clear()
-        path.raw.update(f)
+        _merge_plain(path, f, ev.timestamp)
+        self._remember(ev, _merge_plain, path, res)
         return name
 
     def _on_helper(self, ev: Event) -> str | None:
@@ -314,3 +403,8 @@ class DrbdState:
             return None
         res.last_helper = {"action": ev.action, **ev.fields}
         return name
+
+
+def _merge_plain(obj: _Obj, f: dict[str, str], t: float | None) -> None:
+    """Diff semantics for objects without derived state: newer keys replace older ones."""
+    obj.raw.update(f)
