@@ -1,0 +1,191 @@
+"""parse / parse_tree: the drbd.conf grammar variants drbdadm 9.22 accepts, and round-trips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from drbdeck.backend.resconfig import Address, HostConfig, ResourceConfig, VolumeConfig
+from drbdeck.backend.resfile import ResFileError, as_seen_by, parse, parse_tree, render, validate
+from tests.backend.resfile_cases import CASES
+from tests.drbdtools import drbdadm
+
+HAND_WRITTEN = """\
+# the hand-written equivalent of a LINSTOR file (drbd.md §3.3)
+global { usage-count no; }
+common { net { protocol C; } disk { c-plan-ahead 0; } }
+resource r1 {
+    options { quorum majority; on-no-quorum suspend-io; }
+    net { protocol C; shared-secret "a b;c"; }   # quoted value with ; inside
+    volume 0 { device minor 1001; disk /dev/vg0/r1_00000; meta-disk internal; }
+    volume 1 { device /dev/drbd1002 minor 1002; disk /dev/vg0/r1_00001; }
+    on alpha   { node-id 0; address ipv4 10.0.0.1:7001; }
+    on "bravo" { node-id 1; address 10.0.0.2:7001; }
+    on charlie {
+        node-id 2;
+        address ipv4 10.0.0.3:7001;
+        volume 0 { disk none; }
+        volume 1 { device /dev/drbd1002; disk none; }
+    }
+    connection-mesh { hosts alpha bravo charlie; }
+}
+resource "r2" {
+    device minor 2000;
+    disk /dev/vg0/r2;
+    meta-disk /dev/vg0/md [0];
+    on alpha { node-id 0; }
+    on delta { node-id 3; address ipv6 [fd00::4]:7002; }
+    connection {
+        path { host alpha address 10.0.0.1:7002; host delta address ipv6 [fd00::4]:7002; }
+        net { max-buffers 8000; }
+        disk { c-max-rate 100M; }
+    }
+}
+"""
+
+
+def test_hand_written_grammar() -> None:
+    rcs = parse(HAND_WRITTEN, "hand.conf")
+    validate(rcs)
+    r1, r2 = rcs
+    assert r1.name == "r1" and r1.net["shared-secret"] == "a b;c"
+    assert r1.mesh == ["alpha", "bravo", "charlie"]
+    assert [v.minor for v in r1.host_view("charlie")] == [1001, 1002]
+    assert [v.disk for v in r1.host_view("charlie")] == ["none", "none"]
+    assert r1.host_view("bravo")[1].disk == "/dev/vg0/r1_00001"
+    assert r1.hosts["alpha"].address == Address("ipv4", "10.0.0.1", 7001)
+    assert [p for p, _, _ in r1.peers_of("alpha")] == ["bravo", "charlie"]
+    assert r2.host_view("delta")[0].meta_disk == "/dev/vg0/md [0]"
+    (path,) = r2.connections[0].paths
+    assert path.hosts[1] == ("delta", Address("ipv6", "fd00::4", 7002))
+    assert r2.connections[0].net == {"max-buffers": "8000"}
+    assert r2.peers_of("delta")[0][2].endpoint == "ipv4:10.0.0.1:7002"
+
+
+@pytest.mark.realtool
+def test_hand_written_grammar_is_valid_for_drbdadm(tmp_path: Path) -> None:
+    f = tmp_path / "hand.conf"
+    f.write_text(HAND_WRITTEN)
+    res = drbdadm(["sh-nop"], f)
+    assert res.ok, res.err
+
+
+def test_parse_tree_follows_relative_globs(tmp_path: Path) -> None:
+    d = tmp_path / "etc"
+    (d / "drbd.d").mkdir(parents=True)
+    (d / "drbd.conf").write_text(
+        'include "drbd.d/global_common.conf";\ninclude "drbd.d/*.res";\n'
+    )
+    (d / "drbd.d" / "global_common.conf").write_text(
+        "global { usage-count no; }\ncommon { options { auto-promote no; } }\n"
+    )
+    for case in ("two-diskful", "three-quorum"):
+        (d / "drbd.d" / f"{case}.res").write_text(render(CASES[case], "alpha"))
+    conf = parse_tree(str(d / "drbd.conf"), lambda p: Path(p).read_text(),
+                      lambda g: [str(p) for p in Path("/").glob(g.lstrip("/"))])
+    assert [r.name for r in conf.resources] == ["r2", "r0"]  # three-quorum.res sorts first
+    assert conf.global_opts == {"usage-count": "no"}
+    assert conf.common == {"options": {"auto-promote": "no"}}
+    assert conf.resources[1].source.endswith("two-diskful.res")
+    validate(conf.resources, host="alpha")
+
+
+def test_parse_tree_errors() -> None:
+    files = {"/etc/drbd.conf": 'include "/etc/missing.res";\n'}
+
+    def read(p: str) -> str:
+        if p not in files:
+            raise FileNotFoundError(p)
+        return files[p]
+
+    with pytest.raises(ResFileError) as exc:
+        parse_tree("/etc/drbd.conf", read, lambda g: [])
+    assert exc.value.exit_code == 10
+    assert str(exc.value) == "/etc/drbd.conf:1: Failed to open include file '/etc/missing.res'."
+    with pytest.raises(ResFileError) as exc:
+        parse_tree("/nope.conf", read, lambda g: [])
+    assert exc.value.exit_code == 20
+    files["/etc/drbd.conf"] = 'include "/etc/drbd.d/*.res";\n'
+    assert parse_tree("/etc/drbd.conf", read, lambda g: []).resources == []
+    files["/etc/drbd.conf"] = 'include "/etc/drbd.conf";\n'
+    with pytest.raises(ResFileError, match="nested too deeply"):
+        parse_tree("/etc/drbd.conf", read, lambda g: [])
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ('resource r0 { net { shared-secret "abc', "unterminated string"),
+        ("resource r0 { on a { node-id", "'TK_INTEGER' expected,\n\tbut got end of file"),
+        ("resource r0 { on a { address 10.0.0.1:x; } }", "'TK_INTEGER' expected"),
+        ("resource r0 { on a { device /dev/foo; } }", "could not determine the minor"),
+        ("resource r0 { on a { address [fd00::1; } }", "']' expected"),
+    ],
+)
+def test_more_parse_errors(text: str, fragment: str) -> None:
+    with pytest.raises(ResFileError) as exc:
+        parse(text, "x.res")
+    assert fragment in exc.value.message
+    assert exc.value.message.startswith("x.res:1: ")
+
+
+def test_duplicate_resource_name() -> None:
+    rc = render(CASES["two-diskful"], "alpha")
+    with pytest.raises(ResFileError, match="conflicting use of resource name 'r0'"):
+        validate(parse(rc + rc))
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_round_trip_samples(case: str) -> None:
+    rc = CASES[case]
+    for local in rc.hosts:
+        (back,) = parse(render(rc, local), "f.res")
+        want = as_seen_by(rc, local)
+        want.source = "f.res"
+        assert back == want
+        validate([back], host=local)
+
+
+_name = st.from_regex(r"[A-Za-z][A-Za-z0-9_-]{0,15}", fullmatch=True)
+
+
+@st.composite
+def resources(draw: st.DrawFn) -> ResourceConfig:
+    names = draw(st.lists(_name, min_size=2, max_size=5, unique_by=str.lower))
+    node_ids = draw(st.lists(st.integers(0, 31), min_size=len(names), max_size=len(names),
+                             unique=True))
+    port = draw(st.integers(1, 65535))
+    nvols = draw(st.integers(1, 4))
+    base_minor = draw(st.integers(0, 1048575 - nvols))
+    diskful = draw(st.lists(st.booleans(), min_size=len(names), max_size=len(names)))
+    diskful[0] = True
+    v6 = draw(st.booleans())
+    rc = ResourceConfig(name=draw(_name))
+    if draw(st.booleans()):
+        rc.net["shared-secret"] = draw(st.from_regex(r"[A-Za-z0-9+/]{1,63}", fullmatch=True))
+    if draw(st.booleans()):
+        rc.options["quorum"] = draw(st.sampled_from(["off", "majority", "all", "1", "32"]))
+    for i, h in enumerate(names):
+        addr = Address("ipv6", f"fd00::{i + 1:x}", port) if v6 else Address(
+            "ipv4", f"10.1.{i // 250}.{i % 250 + 1}", port)
+        vols = {
+            v: VolumeConfig(v, base_minor + v,
+                            f"/dev/vg0/{rc.name}_{v:05d}" if diskful[i] else "none", "internal")
+            for v in range(nvols)
+        }
+        rc.hosts[h] = HostConfig(h, node_ids[i], addr, vols)
+    return rc
+
+
+@settings(max_examples=150, deadline=None)
+@given(resources(), st.data())
+def test_round_trip_property(rc: ResourceConfig, data: st.DataObject) -> None:
+    local = data.draw(st.sampled_from(sorted(rc.hosts)))
+    (back,) = parse(render(rc, local), "p.res")
+    want = as_seen_by(rc, local)
+    want.source = "p.res"
+    assert back == want
+    validate([back], host=local)
