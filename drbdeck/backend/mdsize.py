@@ -126,10 +126,13 @@ def md_offset_bytes(dev_bytes: int) -> int:
 
 
 def usable_bytes(dev_bytes: int, peers: int) -> int:
-    """Bytes the DRBD device exposes on this backing device (0 if metadata does not fit)."""
-    sect = dev_bytes // SECTOR
+    """Bytes the DRBD device exposes on this backing device (0 if metadata does not fit).
+
+    The metadata ends at the last 4 KiB boundary (the 0–7 sectors after it stay unused),
+    so usable data ends where the bitmap begins: ``md_offset + 4096 − md_size``.
+    """
     md = md_sectors(dev_bytes, peers)
-    return max(sect - md, 0) * SECTOR
+    return max((dev_bytes & ~4095) - md * SECTOR, 0)
 
 
 def bm_offset_bytes(dev_bytes: int, peers: int) -> int:
