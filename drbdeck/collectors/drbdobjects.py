@@ -130,8 +130,9 @@ class PeerDeviceState:
         self.connection = connection
         self.volume = volume
         self.raw: dict[str, str] = {}
-        # (time, done %, out-of-sync KiB or None), appended on every progress line.
-        self._samples: deque[tuple[float, float, int | None]] = deque(maxlen=_MAX_SAMPLES)
+        # (time, "done" text, "out-of-sync" text or None), appended on every progress line
+        # by DrbdState and converted only when a speed/ETA is asked for.
+        self._samples: deque[tuple[float, str, str | None]] = deque(maxlen=_MAX_SAMPLES)
 
     replication = property(lambda self: self.raw.get("replication", "Off"))
     peer_disk = property(lambda self: self.raw.get("peer-disk", "DUnknown"))
@@ -182,27 +183,34 @@ class PeerDeviceState:
     def _reset_progress(self) -> None:
         self._samples.clear()
 
-    def _add_sample(self, t: float) -> None:
-        raw = self.raw
-        try:
-            done = float(raw["done"])
-        except (KeyError, ValueError):
-            return
-        oos = raw.get("out-of-sync")
-        s = self._samples
-        if s and (done < s[-1][1] or t < s[-1][0]):
-            s.clear()  # a new resync started, or the clock went backwards
-        s.append((t, done, int(oos) if oos is not None and oos.isdigit() else None))
+    def _samples_of_current_run(self) -> list[tuple[float, float, int | None]]:
+        """Converted samples of the running resync, oldest first, within the rate window.
 
-    def _window(self) -> tuple[tuple[float, float, int | None], tuple[float, float, int | None]]:
-        s = self._samples
-        last = s[-1]
-        first = last
-        for sample in s:
-            if last[0] - sample[0] <= RATE_WINDOW_S:
-                first = sample
+        Samples are stored unconverted (the stream is hot, reads are rare); a drop in
+        ``done`` or a clock going backwards marks the start of a new run.
+        """
+        out: list[tuple[float, float, int | None]] = []
+        for t, done_s, oos_s in reversed(self._samples):
+            try:
+                done = float(done_s)
+            except ValueError:
                 break
-        return first, last
+            if out:
+                nt, nd, _ = out[-1]
+                if done > nd or t > nt or out[0][0] - t > RATE_WINDOW_S:
+                    break
+            oos = int(oos_s) if oos_s is not None and oos_s.isdigit() else None
+            out.append((t, done, oos))
+        out.reverse()
+        return out
+
+    def _window(
+        self,
+    ) -> tuple[tuple[float, float, int | None], tuple[float, float, int | None]] | None:
+        run = self._samples_of_current_run()
+        if len(run) < 2 or run[-1][0] - run[0][0] <= 0:
+            return None
+        return run[0], run[-1]
 
     @property
     def speed_source(self) -> str | None:
@@ -223,12 +231,11 @@ class PeerDeviceState:
         dbdt1 = _float(self.raw, "dbdt1")
         if dbdt1 is not None:
             return dbdt1 * 1024.0, "kernel"
-        if len(self._samples) < 2:
+        window = self._window()
+        if window is None:
             return None, None
-        first, last = self._window()
+        first, last = window
         dt = last[0] - first[0]
-        if dt <= 0:
-            return None, None
         if first[2] is not None and last[2] is not None:
             return max(0.0, (first[2] - last[2]) / dt), "out-of-sync"
         total = self.resync_total_kib
@@ -244,12 +251,11 @@ class PeerDeviceState:
             return None
         if "eta" in self.raw:
             return _float(self.raw, "eta")
-        if len(self._samples) < 2:
+        window = self._window()
+        if window is None:
             return None
-        first, last = self._window()
+        first, last = window
         dt = last[0] - first[0]
-        if dt <= 0:
-            return None
         if first[2] is not None and last[2] is not None:
             gone = first[2] - last[2]
             return last[2] * dt / gone if gone > 0 else None

@@ -370,8 +370,9 @@ class DrbdState:
             if susp is not None and susp != raw.get("resync-suspended"):
                 pd._reset_progress()  # exclude paused intervals from rate samples
         raw.update(f)
-        if "done" in f:
-            pd._add_sample(self._clock() if t is None else t)
+        done = f.get("done")
+        if done is not None:
+            pd._samples.append((self._clock() if t is None else t, done, raw.get("out-of-sync")))
 
     def _on_path(self, ev: Event) -> str | None:
         f = ev.fields

@@ -125,6 +125,7 @@ class Event:
 # expensive datetime parse runs about once per second of stream time.
 _TS_CACHE: dict[str, float] = {}
 _TS_CACHE_MAX = 4096
+_LAST_TS: tuple[str, float] = ("", 0.0)
 
 
 def parse_timestamp(text: str) -> float:
@@ -134,6 +135,9 @@ def parse_timestamp(text: str) -> float:
     takes a cached fast path, anything else ISO-8601-like goes through ``fromisoformat``.
     Raises :class:`Events2ParseError` for text that is not a timestamp.
     """
+    global _LAST_TS
+    if text == _LAST_TS[0]:
+        return _LAST_TS[1]  # every line of one kernel batch carries the same prefix
     if len(text) == 32 and text[19] == "." and text[26] in "+-":
         key = text[:19] + text[26:]
         base = _TS_CACHE.get(key)
@@ -144,7 +148,9 @@ def parse_timestamp(text: str) -> float:
                 _TS_CACHE.clear()
             _TS_CACHE[key] = base
         if micro.isdigit():
-            return base + int(micro) / 1_000_000
+            value = base + int(micro) / 1_000_000
+            _LAST_TS = (text, value)
+            return value
         raise Events2ParseError(f"bad timestamp {text!r}: microseconds must be 6 digits")
     return _slow_timestamp(text, text)
 

@@ -398,3 +398,17 @@ def test_feed_many_skips_empty_lines_and_handles_crlf() -> None:
     st.feed_many(["exists resource name:r0 role:Primary\r\n", "", "exists -\n"])
     assert st.initial_done and st.resources["r0"].role == "Primary"
     assert st.malformed == 0
+
+
+def test_rate_uses_only_the_recent_window() -> None:
+    clock = FakeClock()
+    st = DrbdState(clock=clock)
+    st.feed(f"{PD1} replication:SyncTarget done:0.00")
+    for dt, done in ((30, "10.00"), (3, "40.00"), (3, "70.00")):
+        clock.now += dt
+        st.feed(f"{PD1} done:{done}")
+    pd = st.resources["r0"].connections[1].peer_devices[0]
+    # window = samples within 20 s of the newest: 10 % -> 70 % in 6 s
+    assert pd.eta_s == pytest.approx(30 * 6 / 60)
+    st.feed(f"{PD1} done:garbage")
+    assert pd.eta_s is None and pd.done is None
