@@ -118,6 +118,9 @@ class Event:
         return f"Event({ts}{self.action} {self.object} {self.fields!r})"
 
 
+_HELPER_ACTIONS = frozenset(("call", "response"))
+
+
 # --- timestamps ---------------------------------------------------------------------------
 
 # Cache: "YYYY-MM-DDThh:mm:ss" + "±hh:mm" -> epoch seconds of that whole second. All lines of
@@ -225,6 +228,11 @@ def parse_line(line: str) -> Event:
         raise Events2ParseError(f"{action!r} without an object type") from None
     if obj not in OBJECTS:
         raise Events2ParseError(f"unknown object type {obj!r} in {action!r} line")
+    if obj == "helper" or action in _HELPER_ACTIONS:
+        if obj != "helper" or action not in _HELPER_ACTIONS:
+            raise Events2ParseError(f"{action!r} {obj!r}: only helpers are called/answered")
+    elif action == "rename" and obj != "resource":
+        raise Events2ParseError(f"'rename' applies to resources only, not {obj!r}")
     tokens = parts[start + 1 :]
     if obj == "-":
         if tokens or action != "exists":

@@ -158,6 +158,9 @@ def test_ansi_colours_are_stripped() -> None:
         ("exists resource role:Primary", "identity key 'name' missing"),
         ("change peer-device name:r0 peer-node-id:1 volume:0", "'conn-name' missing"),
         ("exists resource name:r0 role:Primary\x1b[1;32", "unterminated ANSI"),
+        ("exists helper name:r0 helper:fence-peer", "only helpers are called"),
+        ("call resource name:r0", "only helpers are called"),
+        ("rename device name:r0 volume:0 minor:1 new_name:x", "resources only"),
     ],
 )
 def test_errors_name_the_rule(line: str, message: str) -> None:

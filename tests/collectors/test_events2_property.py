@@ -40,7 +40,12 @@ def valid_events(draw: st.DrawFn) -> Event:
     obj = draw(
         st.sampled_from(["resource", "connection", "device", "peer-device", "path", "helper"])
     )
-    action = draw(st.sampled_from(sorted(ACTIONS)))
+    if obj == "helper":
+        action = draw(st.sampled_from(["call", "response"]))
+    elif obj == "resource":
+        action = draw(st.sampled_from(sorted(ACTIONS - {"call", "response"})))
+    else:
+        action = draw(st.sampled_from(sorted(ACTIONS - {"call", "response", "rename"})))
     fields = {k: draw(values) for k in IDENTITY_KEYS[obj]}
     extra = draw(st.dictionaries(keys, values, max_size=6))
     for k, v in extra.items():
