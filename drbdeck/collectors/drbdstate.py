@@ -43,6 +43,7 @@ from drbdeck.collectors.events2 import (
 )
 
 __all__ = [
+    "MAX_LINE",
     "ConnectionState",
     "DeviceState",
     "DrbdState",
@@ -63,6 +64,9 @@ Listener = Callable[[str | None], None]
 _PROGRESS_KEYS = ("done", "dbdt1", "eta", "dbdt", "dbdt0", "want")
 
 _LOG_INTERVAL_S = 10.0
+
+#: Longest line feed_chunk() buffers; real lines are a few hundred characters.
+MAX_LINE = 65536
 
 #: Number of identity tokens per object type (for the change-line fast path).
 _IDENT_N = {k: len(v) for k, v in IDENTITY_KEYS.items() if k not in ("helper", "-")}
@@ -95,6 +99,7 @@ class DrbdState:
         self._everything_dirty = False
         self._last_log = float("-inf")
         self._suppressed = 0
+        self._partial = ""
         # "change <object> <identity tokens>" -> (merge, object, resource, identity keys)
         self._fast: dict[str, tuple[_Merge, _Obj, ResourceState, frozenset[str]]] = {}
         self._handlers: dict[str, Callable[[Event], str | None]] = {
@@ -122,7 +127,7 @@ class DrbdState:
             ent = self._fast.get(head)
             if ent is not None:
                 k, sep, v = tail.partition(":")
-                if sep and k and k not in ent[3] and "\x1b" not in v:
+                if sep and k and k not in ent[3] and "\x1b" not in tail:
                     f = {k: v}
                 else:
                     ent = None
@@ -158,7 +163,25 @@ class DrbdState:
             self._bad(line, f"cannot apply: {exc!r}")
 
     def feed_many(self, lines: Iterable[str]) -> None:
-        """Apply many lines (e.g. one read() chunk split on newlines)."""
+        """Apply many complete lines; empty lines are skipped."""
+        feed = self.feed
+        for line in lines:
+            if line:
+                feed(line)
+
+    def feed_chunk(self, data: str) -> None:
+        """Apply stream text in arbitrary pieces (as read from a pipe or SSH channel).
+
+        A trailing partial line is kept until the next chunk completes it; a "line" longer
+        than :data:`MAX_LINE` without a newline is dropped and counted as malformed.
+        """
+        if self._partial:
+            data = self._partial + data
+        lines = data.split("\n")
+        self._partial = lines.pop()
+        if len(self._partial) > MAX_LINE:
+            self._bad(self._partial, f"line longer than {MAX_LINE} characters")
+            self._partial = ""
         feed = self.feed
         for line in lines:
             if line:
@@ -180,6 +203,7 @@ class DrbdState:
         """Forget everything: the events2 stream restarted and a new dump follows."""
         self.resources.clear()
         self._fast.clear()
+        self._partial = ""
         self.initial_done = False
         self.generation += 1
         self._changed(None)

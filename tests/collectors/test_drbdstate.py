@@ -412,3 +412,27 @@ def test_rate_uses_only_the_recent_window() -> None:
     assert pd.eta_s == pytest.approx(30 * 6 / 60)
     st.feed(f"{PD1} done:garbage")
     assert pd.eta_s is None and pd.done is None
+
+
+def test_feed_chunk_reassembles_lines() -> None:
+    st = DrbdState()
+    text = "\n".join(samples.ALPHA) + "\n"
+    for i in range(0, len(text), 37):
+        st.feed_chunk(text[i : i + 37])
+    ref = DrbdState()
+    feed_all(ref, samples.ALPHA)
+    assert snapshot(st) == snapshot(ref) and st.initial_done and st.malformed == 0
+
+
+def test_feed_chunk_drops_overlong_lines() -> None:
+    from drbdeck.collectors.drbdstate import MAX_LINE
+
+    st = DrbdState()
+    st.feed_chunk("x" * (MAX_LINE + 1))
+    assert st.malformed == 1
+    st.feed_chunk("yyy\nexists -\n")  # the rest of the overlong line, then a good one
+    assert st.malformed == 2 and st.initial_done
+    st.feed_chunk("exists resource name:r0 ro")
+    st.reset()  # the stream restarted: the partial line belongs to the old stream
+    st.feed_chunk("le:Primary\nexists resource name:r1 role:Primary\n")
+    assert list(st.resources) == ["r1"]
