@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
+from itertools import repeat
 
 from drbdeck.collectors.drbdobjects import (
     ConnectionState,
@@ -71,6 +72,11 @@ MAX_LINE = 65536
 #: Number of identity tokens per object type (for the change-line fast path).
 _IDENT_N = {k: len(v) for k, v in IDENTITY_KEYS.items() if k not in ("helper", "-")}
 _IDENT_SETS = {k: frozenset(v) for k, v in IDENTITY_KEYS.items()}
+
+# Infinite, stateless argument streams for map(str.split, tokens, ":", 1) - the fastest
+# way to split many tokens on their first colon without a Python-level loop.
+_COLON = repeat(":")
+_ONE = repeat(1)
 
 _Obj = ResourceState | ConnectionState | DeviceState | PeerDeviceState | PathState
 _Merge = Callable[[_Obj, dict[str, str], float | None], None]
@@ -138,7 +144,7 @@ class DrbdState:
                     ent = self._fast.get(" ".join(parts[: 2 + n]))
                     if ent is not None:
                         toks = parts[2 + n :]
-                        f = dict([t.split(":", 1) for t in toks])
+                        f = dict(map(str.split, toks, _COLON, _ONE))
                         if len(f) != len(toks) or "" in f or not ent[3].isdisjoint(f):
                             ent = None
         except (Events2ParseError, ValueError):

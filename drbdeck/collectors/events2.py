@@ -18,6 +18,7 @@ Each token is split on its *first* colon only, because addresses contain colons
 from __future__ import annotations
 
 import datetime as _dt
+from itertools import repeat
 
 __all__ = [
     "ACTIONS",
@@ -119,6 +120,11 @@ class Event:
 
 
 _HELPER_ACTIONS = frozenset(("call", "response"))
+
+# Stateless infinite argument streams: map(str.split, tokens, _COLON, _ONE) splits every
+# token on its first colon without a Python-level loop.
+_COLON = repeat(":")
+_ONE = repeat(1)
 
 
 # --- timestamps ---------------------------------------------------------------------------
@@ -239,7 +245,7 @@ def parse_line(line: str) -> Event:
             raise Events2ParseError("'-' is only valid as the complete line 'exists -'")
         return Event(action, obj, {}, ts, ts_text)
     try:
-        fields = dict([t.split(":", 1) for t in tokens])
+        fields = dict(map(str.split, tokens, _COLON, _ONE))
     except ValueError:
         for t in tokens:
             if ":" not in t:
