@@ -1,0 +1,90 @@
+"""How the emulated ``drbdadm`` finds its configuration, like the real one does.
+
+``/etc/drbd.conf`` (or ``-c FILE``) is read from the node's in-memory file system through
+:func:`drbdeck.backend.resfile.parse_tree`, ``common`` sections are folded into each
+resource, and drbdadm's post-parse checks run for the node's host name. LINSTOR's
+``--config-to-test NEW --config-to-exclude OLD`` swaps one file in before validating.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+from drbdeck.backend import resfile
+from drbdeck.backend.resconfig import ResourceConfig
+from drbdeck.backend.resfile import ResFileError
+
+DEFAULT_CONF = "/etc/drbd.conf"
+
+
+@dataclass
+class Target:
+    """One command-line object: ``res``, ``res/vol``, ``res:peer`` or ``res:peer/vol``."""
+
+    resource: str
+    peer: str | None = None
+    volume: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Target:
+        vol: int | None = None
+        if "/" in text:
+            text, v = text.rsplit("/", 1)
+            if not v.isdigit():
+                raise ResFileError(f"'{v}' is not a valid volume number", 1)
+            vol = int(v)
+        peer = None
+        if ":" in text:
+            text, peer = text.split(":", 1)
+        return cls(text, peer, vol)
+
+
+def _read(fs: object, path: str) -> str:
+    try:
+        data: bytes = fs.read_bytes(path)  # type: ignore[attr-defined]
+    except FileNotFoundError as e:
+        raise OSError(path) from e
+    return data.decode("utf-8", "replace")
+
+
+def load(
+    fs: object,
+    host: str,
+    config: str | None = None,
+    to_test: str | None = None,
+    to_exclude: str | None = None,
+) -> list[ResourceConfig]:
+    """All resources of the configuration, validated for ``host``; raises ResFileError."""
+    def read(p: str) -> str:
+        return _read(fs, p)
+
+    def glob(p: str) -> list[str]:
+        return list(fs.glob(p))  # type: ignore[attr-defined]
+
+    tree = resfile.parse_tree(config or DEFAULT_CONF, read, glob)
+    resources = [rc for rc in tree.resources if not to_exclude or rc.source != to_exclude]
+    if to_test:
+        try:
+            text = read(to_test)
+        except OSError as e:
+            raise ResFileError(f"Can not open '{to_test}'.\n.", exit_code=20) from e
+        resources.extend(resfile.parse(text, to_test))
+    merged = [_with_common(rc, tree.common) for rc in resources]
+    resfile.validate(merged, host=host)
+    return merged
+
+
+def _with_common(rc: ResourceConfig, common: dict[str, dict[str, str]]) -> ResourceConfig:
+    if not common:
+        return rc
+    out = copy.copy(rc)
+    out.options = {**common.get("options", {}), **rc.options}
+    out.net = {**common.get("net", {}), **rc.net}
+    out.disk = {**common.get("disk", {}), **rc.disk}
+    out.handlers = {**common.get("handlers", {}), **rc.handlers}
+    return out
+
+
+def for_host(resources: list[ResourceConfig], host: str) -> list[ResourceConfig]:
+    return [rc for rc in resources if host in rc.hosts]

@@ -1,0 +1,151 @@
+"""events2 printing: diff two snapshots into lines, format them, fan out to subscribers.
+
+Mirrors drbdsetup's diffing printer (drbd.md §1.2): ``exists``/``create`` lines carry every
+state key, ``change`` lines only the changed groups, ``destroy`` lines only identity keys.
+One broadcast = one kernel batch: all its lines share a timestamp and reach a subscriber as
+one chunk, so a reader never sees half a state change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from drbdeck.emulator.drbd.objects import KV, Snap
+
+_DESTROY_ORDER = {"path": 0, "peer-device": 1, "connection": 2, "device": 3, "resource": 4}
+
+
+@dataclass
+class LineSpec:
+    """One line of a batch before it is formatted for a subscriber's flags."""
+
+    action: str  # exists | create | change | destroy
+    snap: Snap
+    groups: list[list[KV]]
+    progress: bool = False  # a resync progress report (printed even with no state change)
+
+
+def diff(
+    old: dict[tuple[Any, ...], Snap],
+    new: list[tuple[tuple[Any, ...], Snap]],
+    progress: frozenset[tuple[Any, ...]] = frozenset(),
+) -> list[LineSpec]:
+    """The lines one batch prints: creates/changes in ``new`` order, then destroys."""
+    out: list[LineSpec] = []
+    seen: set[tuple[Any, ...]] = set()
+    for key, snap in new:
+        seen.add(key)
+        before = old.get(key)
+        if before is None:
+            out.append(LineSpec("create", snap, snap.groups))
+            continue
+        changed = [g for g, og in zip(snap.groups, before.groups, strict=True) if g != og]
+        if changed or key in progress:
+            out.append(LineSpec("change", snap, changed, progress=key in progress))
+    gone = [s for k, s in old.items() if k not in seen]
+    gone.sort(key=lambda s: _DESTROY_ORDER[s.kind])
+    out.extend(LineSpec("destroy", s, []) for s in gone)
+    return out
+
+
+def exists_specs(snaps: list[tuple[tuple[Any, ...], Snap]]) -> list[LineSpec]:
+    return [LineSpec("exists", s, s.groups) for _k, s in snaps]
+
+
+def format_line(spec: LineSpec, statistics: bool) -> str:
+    s = spec.snap
+    kv: list[KV] = list(s.ident)
+    if spec.action != "destroy":
+        full = spec.action in ("exists", "create")
+        for i, g in enumerate(spec.groups):
+            if s.kind == "resource" and statistics and full and i == len(spec.groups) - 1:
+                kv.extend(s.pre_stats)
+            kv.extend(g)
+        if s.kind == "peer-device":
+            if s.done is not None:
+                kv.append(("done", s.done))
+            if statistics:
+                kv.extend(s.stats)
+                kv.extend(s.tail)
+        elif statistics:
+            kv.extend(s.stats)
+    body = " ".join(f"{k}:{v}" for k, v in kv)
+    return f"{spec.action} {s.kind} {body}"
+
+
+def timestamp() -> str:
+    """drbdsetup's ``--timestamps`` prefix: local wall clock with microseconds and offset."""
+    return datetime.now().astimezone().isoformat(timespec="microseconds")
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """One ``drbdsetup events2`` reader: its flags and its queue of printed chunks."""
+
+    resource: str | None  # None = all
+    statistics: bool = False
+    timestamps: bool = False
+    chunks: deque[str] = field(default_factory=deque)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    closed: bool = False
+
+    def push(self, text: str) -> None:
+        self.chunks.append(text)
+        self.wake.set()
+
+    def close(self) -> None:
+        self.closed = True
+        self.wake.set()
+
+    def drain(self) -> str:
+        text = "".join(self.chunks)
+        self.chunks.clear()
+        self.wake.clear()
+        return text
+
+
+def render(specs: list[LineSpec], statistics: bool, stamp: str | None) -> str:
+    """A whole batch as text, every line prefixed with the same timestamp if wanted."""
+    prefix = f"{stamp} " if stamp else ""
+    return "".join(f"{prefix}{format_line(sp, statistics)}\n" for sp in specs)
+
+
+class Broadcaster:
+    """The subscriber set of one kernel; formats each batch once per flag combination."""
+
+    def __init__(self) -> None:
+        self.subscribers: list[Subscriber] = []
+
+    def subscribe(
+        self, resource: str | None, statistics: bool, timestamps: bool
+    ) -> Subscriber:
+        sub = Subscriber(resource, statistics, timestamps)
+        self.subscribers.append(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscriber) -> None:
+        if sub in self.subscribers:
+            self.subscribers.remove(sub)
+
+    def send(self, resource: str, specs: list[LineSpec]) -> None:
+        if not specs or not self.subscribers:
+            return
+        stamp = timestamp()
+        cache: dict[tuple[bool, bool], str] = {}
+        for sub in self.subscribers:
+            if sub.resource is not None and sub.resource != resource:
+                continue
+            key = (sub.statistics, sub.timestamps)
+            text = cache.get(key)
+            if text is None:
+                text = cache[key] = render(specs, sub.statistics, stamp if sub.timestamps else None)
+            sub.push(text)
+
+    def close_all(self) -> None:
+        for sub in self.subscribers:
+            sub.close()
+        self.subscribers.clear()

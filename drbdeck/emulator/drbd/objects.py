@@ -1,0 +1,258 @@
+"""The kernel's object tree for one resource, and its events2 "snapshot" form.
+
+A snapshot lists every object the way drbdsetup's events2 printer sees it: identity keys,
+state key *groups* (a group is printed whole when any member changed — e.g. a device's
+``backing_dev disk client quorum``), and statistics keys. Diffing two snapshots gives the
+``create``/``change``/``destroy`` lines, so the kernel never has to remember what it changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from drbdeck.backend.resconfig import Address, Options
+
+if TYPE_CHECKING:
+    from drbdeck.emulator.drbd.md import Metadata
+    from drbdeck.emulator.drbd.resync import Resync
+
+KV = tuple[str, str]
+
+#: disk states with data present (promotion score's "has a disk")
+_HAS_DISK = {"Inconsistent", "Outdated", "Consistent", "UpToDate"}
+
+
+@dataclass
+class Path:
+    local: Address
+    peer: Address
+    established: bool = False
+
+
+@dataclass
+class PeerDevice:
+    volume: int
+    replication: str = "Off"
+    peer_disk: str = "DUnknown"
+    peer_client: bool = False
+    resync_suspended: str = "no"
+    received_kib: int = 0
+    sent_kib: int = 0
+    resync: Resync | None = None  # running resync this peer device takes part in
+
+
+@dataclass
+class Connection:
+    peer_node_id: int
+    name: str  # conn-name: the peer's host name
+    paths: list[Path]
+    net: Options = field(default_factory=dict)
+    peer_disks: dict[int, str] = field(default_factory=dict)  # volume → peer's disk per config
+    cstate: str = "StandAlone"
+    peer_role: str = "Unknown"
+    peer_devices: dict[int, PeerDevice] = field(default_factory=dict)
+    peer: Any = None  # (kernel, Resource, Connection) of the far end while Connected
+
+    def peer_diskful(self, volume: int) -> bool:
+        return self.peer_disks.get(volume, "none") != "none"
+
+
+@dataclass
+class Device:
+    volume: int
+    minor: int
+    disk_path: str  # configured backing device or "none"
+    meta_disk: str = "internal"
+    disk: str = "Diskless"
+    client: bool = False  # intentionally diskless
+    quorum: bool = True
+    size_kib: int = 0
+    backing: Any = None  # core.BlockDevice while attached
+    read_kib: int = 0
+    written_kib: int = 0
+    al_writes: int = 0
+    bm_writes: int = 0
+
+    @property
+    def md(self) -> Metadata | None:
+        return self.backing.md if self.backing is not None else None
+
+    @property
+    def backing_dev(self) -> str:
+        return self.disk_path if self.backing is not None else "none"
+
+
+@dataclass
+class Resource:
+    name: str
+    node_id: int
+    options: Options = field(default_factory=dict)
+    net: Options = field(default_factory=dict)
+    role: str = "Secondary"
+    susp_quorum: bool = False
+    devices: dict[int, Device] = field(default_factory=dict)
+    connections: dict[int, Connection] = field(default_factory=dict)
+    config: Any = None  # the ResourceConfig it was brought up / adjusted with
+    printed: dict[tuple[Any, ...], Snap] = field(default_factory=dict)  # as last broadcast
+
+    @property
+    def suspended(self) -> str:
+        return "quorum" if self.susp_quorum else "no"
+
+
+@dataclass
+class Snap:
+    """One object as events2 prints it."""
+
+    kind: str  # resource | connection | device | peer-device | path
+    ident: list[KV]
+    groups: list[list[KV]]
+    stats: list[KV]  # --statistics keys (peer-device: without done/dbdt1/eta)
+    done: str | None = None  # peer-device while a resync has totals
+    tail: list[KV] = field(default_factory=list)  # peer-device dbdt1/eta (statistics)
+    pre_stats: list[KV] = field(default_factory=list)  # resource write-ordering slot
+
+
+def yn(b: bool) -> str:
+    return "yes" if b else "no"
+
+
+def promotion(res: Resource) -> tuple[bool, int]:
+    """``may_promote``/``promotion_score`` as drbdsetup computes them from the tree."""
+    devs = list(res.devices.values())
+    if not devs or any(not d.quorum for d in devs):
+        return False, 0
+    replicas: list[int] = []
+    stable = True
+    for d in devs:
+        n = 1 if d.disk == "UpToDate" else 0
+        for c in res.connections.values():
+            pd = c.peer_devices.get(d.volume)
+            if pd is not None and pd.peer_disk == "UpToDate":
+                n += 1
+        replicas.append(n)
+        stable = stable and n > 0
+    if min(replicas) == 0:
+        return False, 0
+    score = 10000 if all(d.disk in _HAS_DISK for d in devs) else 0
+    score += 100 * min(sum(1 for d in devs if d.disk == "UpToDate"), 99)
+    score += min(min(replicas), 99)
+    primary = res.role == "Primary" or any(
+        c.peer_role == "Primary" for c in res.connections.values()
+    )
+    return (stable and not primary), score
+
+
+def snapshot(res: Resource) -> list[tuple[tuple[Any, ...], Snap]]:
+    """All objects of ``res`` in the kernel's batch order (resource, connections, devices,
+    then per connection its peer-devices and paths)."""
+    name = ("name", res.name)
+    may, score = promotion(res)
+    out: list[tuple[tuple[Any, ...], Snap]] = [
+        (
+            ("resource",),
+            Snap(
+                "resource",
+                [name],
+                [
+                    [("role", res.role)],
+                    [("suspended", res.suspended)],
+                    [("force-io-failures", "no")],
+                    [("may_promote", yn(may)), ("promotion_score", str(score))],
+                ],
+                [],
+                pre_stats=[("write-ordering", "flush")],
+            ),
+        )
+    ]
+    conns = sorted(res.connections.values(), key=lambda c: c.peer_node_id)
+    for c in conns:
+        out.append(
+            (
+                ("connection", c.peer_node_id),
+                Snap(
+                    "connection",
+                    [name, ("peer-node-id", str(c.peer_node_id)), ("conn-name", c.name)],
+                    [[("connection", c.cstate)], [("role", c.peer_role)]],
+                    [("congested", "no"), ("ap-in-flight", "0"), ("rs-in-flight", "0")],
+                ),
+            )
+        )
+    for d in sorted(res.devices.values(), key=lambda d: d.volume):
+        out.append(
+            (
+                ("device", d.volume),
+                Snap(
+                    "device",
+                    [name, ("volume", str(d.volume)), ("minor", str(d.minor))],
+                    [
+                        [
+                            ("backing_dev", d.backing_dev),
+                            ("disk", d.disk),
+                            ("client", yn(d.client)),
+                            ("quorum", yn(d.quorum)),
+                        ]
+                    ],
+                    [
+                        ("size", str(d.size_kib)),
+                        ("read", str(d.read_kib)),
+                        ("written", str(d.written_kib)),
+                        ("al-writes", str(d.al_writes)),
+                        ("bm-writes", str(d.bm_writes)),
+                        ("upper-pending", "0"),
+                        ("lower-pending", "0"),
+                        ("al-suspended", "no"),
+                        ("blocked", "no"),
+                    ],
+                ),
+            )
+        )
+    for c in conns:
+        cid = [name, ("peer-node-id", str(c.peer_node_id)), ("conn-name", c.name)]
+        for pd in sorted(c.peer_devices.values(), key=lambda p: p.volume):
+            rs = pd.resync
+            oos = rs.left_kib if rs is not None else _oos_idle(res, c, pd)
+            snap = Snap(
+                "peer-device",
+                [*cid, ("volume", str(pd.volume))],
+                [
+                    [("replication", pd.replication)],
+                    [("peer-disk", pd.peer_disk), ("peer-client", yn(pd.peer_client))],
+                    [("resync-suspended", pd.resync_suspended)],
+                ],
+                [
+                    ("received", str(pd.received_kib)),
+                    ("sent", str(pd.sent_kib)),
+                    ("out-of-sync", str(oos)),
+                    ("pending", "0"),
+                    ("unacked", "0"),
+                ],
+            )
+            if rs is not None:
+                snap.done = f"{rs.done_percent():.2f}"
+                snap.tail = [("dbdt1", rs.dbdt1_text()), ("eta", rs.eta_text())]
+            out.append((("peer-device", c.peer_node_id, pd.volume), snap))
+        for p in c.paths:
+            out.append(
+                (
+                    ("path", c.peer_node_id, p.local.endpoint, p.peer.endpoint),
+                    Snap(
+                        "path",
+                        [*cid, ("local", p.local.endpoint), ("peer", p.peer.endpoint)],
+                        [[("established", yn(p.established))]],
+                        [],
+                    ),
+                )
+            )
+    return out
+
+
+def _oos_idle(res: Resource, c: Connection, pd: PeerDevice) -> int:
+    """Out-of-sync toward a peer outside a resync: what our bitmap slot records."""
+    d = res.devices.get(pd.volume)
+    md = d.md if d is not None else None
+    if md is None:
+        return 0
+    s = md.slots.get(c.peer_node_id)
+    return s.oos_kib if s is not None else 0
