@@ -335,7 +335,7 @@ def _in_use(inv: Invocation, lv: LogicalVolume) -> bool:
     if probe is None:
         return False
     try:
-        return bool(probe(lv.path))
+        return probe(lv.path) is not None or probe(lv.dm_path) is not None
     except Exception:
         return False
 
