@@ -271,7 +271,13 @@ class DrbdState:
             self._suppressed += 1
 
     def _remember(self, ev: Event, merge: _Merge, obj: _Obj, res: ResourceState) -> None:
-        """Register the object's change-line prefix for the fast path."""
+        """Register the object's change-line prefix for the fast path.
+
+        Only on ``change`` lines: most objects of a large initial dump never change, and
+        building the key costs as much as parsing the line.
+        """
+        if ev.action != "change":
+            return
         f = ev.fields
         ident = " ".join([f"{k}:{f[k]}" for k in IDENTITY_KEYS[ev.object]])
         self._fast[f"change {ev.object} {ident}"] = (merge, obj, res, _IDENT_SETS[ev.object])

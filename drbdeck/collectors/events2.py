@@ -111,8 +111,7 @@ class Event:
             and self.timestamp == other.timestamp
         )
 
-    def __hash__(self) -> int:  # Events are value objects but mutable; hash by identity
-        return id(self)
+    __hash__ = None  # type: ignore[assignment]  # mutable value object: not hashable
 
     def __repr__(self) -> str:
         ts = f"{self.timestamp_text} " if self.timestamp_text else ""
