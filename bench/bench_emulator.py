@@ -31,8 +31,8 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from drbdeck.emulator.cluster import Cluster  # noqa: E402
-from drbdeck.emulator.shell import ShellIO, run_line  # noqa: E402
+from drbdeck.emulator.cluster import Cluster
+from drbdeck.emulator.shell import ShellIO, run_line
 
 
 def _start_emulator(state: Path, n: int) -> subprocess.Popen[str]:
@@ -120,7 +120,7 @@ HOST_TEMPLATE = """    on "{host}" {{
     }}"""
 
 
-async def _sh(node, line: str, stdin: bytes = b"") -> tuple[int, str]:  # noqa: ANN001
+async def _sh(node, line: str, stdin: bytes = b"") -> tuple[int, str]:
     err: list[str] = []
 
     async def read_stdin() -> bytes:
