@@ -93,6 +93,8 @@ class DeviceState:
         s = _int(self.raw, "size")
         return s if s is not None else self.size_hint_kib
 
+    size = size_kib  # the brief's name for it
+
     @property
     def is_diskless_client(self) -> bool:
         return self.disk == "Diskless" and self.client is True
@@ -168,6 +170,8 @@ class PeerDeviceState:
     def out_of_sync_kib(self) -> int | None:
         """KiB still to sync (``out-of-sync:``, only with --statistics)."""
         return _int(self.raw, "out-of-sync")
+
+    out_of_sync = out_of_sync_kib
 
     @property
     def resync_total_kib(self) -> int | None:
@@ -286,6 +290,7 @@ class ConnectionState:
         self.paths: dict[tuple[str, str], PathState] = {}
 
     name = property(lambda self: self.raw.get("conn-name", ""), doc="the peer's host name")
+    conn_name = name
     connection = property(lambda self: self.raw.get("connection", "StandAlone"))
     role = property(lambda self: self.raw.get("role", "Unknown"), doc="the peer's role")
 

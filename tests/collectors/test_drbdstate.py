@@ -436,3 +436,13 @@ def test_feed_chunk_drops_overlong_lines() -> None:
     st.reset()  # the stream restarted: the partial line belongs to the old stream
     st.feed_chunk("le:Primary\nexists resource name:r1 role:Primary\n")
     assert list(st.resources) == ["r1"]
+
+
+def test_aliases_named_in_the_brief() -> None:
+    st = DrbdState()
+    feed_all(st, samples.ALPHA_STATISTICS)
+    res = st.resources["r0"]
+    assert res.devices[0].size == res.devices[0].size_kib == 1371956
+    conn = res.connections[1]
+    assert conn.conn_name == conn.name == "bravo"
+    assert conn.peer_devices[0].out_of_sync == 857472
