@@ -217,6 +217,15 @@ class PeerDeviceState:
         return run[0], run[-1]
 
     @property
+    def last_progress_at(self) -> float | None:
+        """Time of the newest ``done:`` report (line timestamp, else DrbdState's clock).
+
+        The kernel reports at most every 3 s and only while progressing, so a UI can call a
+        resync stalled when this is much older than that.
+        """
+        return self._samples[-1][0] if self._samples else None
+
+    @property
     def speed_source(self) -> str | None:
         """Where :attr:`resync_speed_kib_s` comes from: ``kernel``, ``out-of-sync``,
         ``done×total`` or ``None`` (not known)."""

@@ -408,6 +408,7 @@ def test_rate_uses_only_the_recent_window() -> None:
         clock.now += dt
         st.feed(f"{PD1} done:{done}")
     pd = st.resources["r0"].connections[1].peer_devices[0]
+    assert pd.last_progress_at == clock.now
     # window = samples within 20 s of the newest: 10 % -> 70 % in 6 s
     assert pd.eta_s == pytest.approx(30 * 6 / 60)
     st.feed(f"{PD1} done:garbage")
