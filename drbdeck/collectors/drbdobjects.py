@@ -199,6 +199,8 @@ class PeerDeviceState:
                 done = float(done_s)
             except ValueError:
                 break
+            if done != done:  # nan
+                break
             if out:
                 nt, nd, _ = out[-1]
                 if done > nd or t > nt or out[0][0] - t > RATE_WINDOW_S:
@@ -228,7 +230,8 @@ class PeerDeviceState:
     @property
     def speed_source(self) -> str | None:
         """Where :attr:`resync_speed_kib_s` comes from: ``kernel``, ``out-of-sync``,
-        ``done×total`` or ``None`` (not known)."""
+        ``done×total`` (an upper bound when only the device size is known), ``paused``, or
+        ``None`` (not known)."""
         return self._rate()[1]
 
     @property
