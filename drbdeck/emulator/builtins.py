@@ -396,3 +396,59 @@ async def sleep(inv: Invocation) -> int:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(inv.closed.wait(), secs)
     return 0
+
+
+@command("chmod")
+async def chmod(inv: Invocation) -> int:
+    """Modes are not modelled; chmod only checks that its files exist."""
+    args = [a for a in inv.argv[1:] if not a.startswith("-")]
+    if len(args) < 2:
+        inv.err("chmod: missing operand\nTry 'chmod --help' for more information.\n")
+        return 1
+    rc = 0
+    for p in args[1:]:
+        if not _fs(inv).exists(p):
+            inv.err(f"chmod: cannot access '{p}': No such file or directory\n")
+            rc = 1
+    return rc
+
+
+_SBIN = {"drbdadm", "drbdsetup", "drbdmeta", "vgs", "lvs", "pvs", "lvcreate", "lvremove",
+         "lvresize", "lvextend", "lvreduce", "vgcreate", "vgremove", "blockdev", "losetup"}
+
+
+def _program_path(name: str) -> str | None:
+    from drbdeck.emulator.core import COMMANDS
+
+    if name not in COMMANDS:
+        return None
+    return f"/usr/sbin/{name}" if name in _SBIN else f"/usr/bin/{name}"
+
+
+@command("which")
+async def which(inv: Invocation) -> int:
+    rc = 0
+    for name in inv.argv[1:]:
+        path = _program_path(name)
+        if path is None:
+            rc = 1
+        else:
+            inv.out(path + "\n")
+    return rc
+
+
+@command("command")
+async def command_(inv: Invocation) -> int:
+    """Only ``command -v NAME``: how scripts probe for installed tools."""
+    args = inv.argv[1:]
+    if not args or args[0] != "-v":
+        inv.err("bash: command: only 'command -v NAME' is supported here\n")
+        return 2
+    rc = 0
+    for name in args[1:]:
+        path = _program_path(name)
+        if path is None:
+            rc = 1
+        else:
+            inv.out(path + "\n")
+    return rc

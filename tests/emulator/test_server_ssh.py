@@ -174,3 +174,15 @@ async def test_cluster_argument_errors(tmp_path: Path) -> None:
         await Cluster.start(["bad name"], tmp_path)
     with pytest.raises(ValueError, match="at least one"):
         await Cluster.start([], tmp_path)
+
+
+async def test_keepalive_answered(cluster: Cluster) -> None:
+    n = cluster.node("alpha")
+    sd = cluster.state_dir
+    async with asyncssh.connect(n.host, n.port, username="root",
+                                client_keys=[str(sd.client_key_path)],
+                                known_hosts=str(sd.known_hosts_path),
+                                keepalive_interval=0.05, keepalive_count_max=2) as conn:
+        await asyncio.sleep(0.3)  # several keepalive rounds; an unanswered one would close it
+        r = await asyncio.wait_for(conn.run("true"), T)
+        assert r.exit_status == 0

@@ -106,3 +106,34 @@ async def test_glob_in_fs(node: EmulatedNode) -> None:
     node.fs.write_bytes("/etc/drbd.d/a.res", b"")
     node.fs.write_bytes("/etc/drbd.d/b.res", b"")
     assert node.fs.glob("/etc/drbd.d/*.res") == ["/etc/drbd.d/a.res", "/etc/drbd.d/b.res"]
+
+
+async def test_satellite_cat_fallback_line(node: EmulatedNode) -> None:
+    line = ("cat > /etc/drbd.d/r.res.tmp && chmod 0644 /etc/drbd.d/r.res.tmp && "
+            "mv /etc/drbd.d/r.res.tmp /etc/drbd.d/r.res || { rm -f /etc/drbd.d/r.res.tmp; "
+            "exit 1; }")
+    r = await sh(node, line, stdin=b"resource r {}\n")
+    assert r.status == 0, r.err
+    assert node.fs.read_text("/etc/drbd.d/r.res") == "resource r {}\n"
+    r = await sh(node, line.replace("/etc/drbd.d", "/missing"), stdin=b"x")
+    assert r.status == 1 and "No such file or directory" in r.err
+
+
+async def test_groups_and_exit(node: EmulatedNode) -> None:
+    r = await sh(node, "false || { echo a; echo b; } > /tmp/g; cat /tmp/g")
+    assert r.out == "a\nb\n"
+    r = await sh(node, "exit 3; echo never")
+    assert (r.status, r.out) == (3, "")
+    with pytest.raises(ShellSyntaxError):
+        parse("{ echo a }")
+
+
+async def test_wrappers_and_probes(node: EmulatedNode) -> None:
+    r = await sh(node, "stdbuf -oL env LANG=C timeout 5 uname -n")
+    assert r.out == "bravo\n"
+    r = await sh(node, "timeout 0.01 sleep 5")
+    assert r.status == 124
+    r = await sh(node, "command -v lvcreate && which cat")
+    assert r.out == "/usr/sbin/lvcreate\n/usr/bin/cat\n"
+    r = await sh(node, "command -v nothing-here")
+    assert (r.status, r.out) == (1, "")
