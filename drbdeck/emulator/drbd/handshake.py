@@ -65,11 +65,16 @@ def establish(a: End, b: End) -> None:
 
 def negotiate_pending(a: End, b: End) -> None:
     """Negotiate every volume both ends have whose replication is still Off."""
-    for vol in sorted(set(a.res.devices) & set(b.res.devices)):
-        pa, pb = a.pd(vol), b.pd(vol)
-        if pa is None or pb is None or pa.replication != "Off":
-            continue
-        negotiate(a, b, vol)
+    pending = [
+        vol for vol in sorted(set(a.res.devices) & set(b.res.devices))
+        if (pa := a.pd(vol)) is not None and b.pd(vol) is not None and pa.replication == "Off"
+    ]
+    if not pending:
+        return
+    for vol in pending:
+        pa = a.pd(vol)
+        if pa is not None and pa.replication == "Off" and a.conn.cstate == "Connected":
+            negotiate(a, b, vol)
     for e in (a, b):
         e.k.recompute(e.res)
         e.k.commit(e.res)

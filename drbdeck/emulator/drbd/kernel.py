@@ -25,6 +25,7 @@ from drbdeck.emulator.drbd.objects import (
     Path,
     PeerDevice,
     Resource,
+    peer_device_snap,
     snapshot,
 )
 from drbdeck.emulator.drbd.resync import Resync
@@ -674,7 +675,21 @@ class DrbdKernel:
             if md is not None:
                 md.slot(rs.target_node_id).oos_kib = rs.left_kib
         for e, pnid in ((s, rs.target_node_id), (t, rs.source_node_id)):
-            e.k.commit(e.res, frozenset({("peer-device", pnid, rs.volume)}))
+            e.k.commit_progress(e.res, pnid, rs.volume)
+
+    def commit_progress(self, res: Resource, pnid: int, vol: int) -> None:
+        """A resync progress report: one ``change peer-device … done:`` line.
+
+        State is always committed as it changes, so only this peer device's statistics
+        can differ from what was printed — no need to snapshot the whole resource.
+        """
+        key = ("peer-device", pnid, vol)
+        c = res.connections.get(pnid)
+        if c is None or key not in res.printed or vol not in c.peer_devices:
+            return
+        snap = peer_device_snap(res, c, c.peer_devices[vol])
+        res.printed[key] = snap
+        self.events.send(res.name, [LineSpec("change", snap, [], progress=True)])
 
     def resync_finished(self, rs: Resync) -> None:
         ends = self._ends(rs)

@@ -211,28 +211,7 @@ def snapshot(res: Resource) -> list[tuple[tuple[Any, ...], Snap]]:
     for c in conns:
         cid = [name, ("peer-node-id", str(c.peer_node_id)), ("conn-name", c.name)]
         for pd in sorted(c.peer_devices.values(), key=lambda p: p.volume):
-            rs = pd.resync
-            oos = rs.left_kib if rs is not None else _oos_idle(res, c, pd)
-            snap = Snap(
-                "peer-device",
-                [*cid, ("volume", str(pd.volume))],
-                [
-                    [("replication", pd.replication)],
-                    [("peer-disk", pd.peer_disk), ("peer-client", yn(pd.peer_client))],
-                    [("resync-suspended", pd.resync_suspended)],
-                ],
-                [
-                    ("received", str(pd.received_kib)),
-                    ("sent", str(pd.sent_kib)),
-                    ("out-of-sync", str(oos)),
-                    ("pending", "0"),
-                    ("unacked", "0"),
-                ],
-            )
-            if rs is not None:
-                snap.done = f"{rs.done_percent():.2f}"
-                snap.tail = [("dbdt1", rs.dbdt1_text()), ("eta", rs.eta_text())]
-            out.append((("peer-device", c.peer_node_id, pd.volume), snap))
+            out.append((("peer-device", c.peer_node_id, pd.volume), peer_device_snap(res, c, pd)))
         for p in c.paths:
             out.append(
                 (
@@ -246,6 +225,33 @@ def snapshot(res: Resource) -> list[tuple[tuple[Any, ...], Snap]]:
                 )
             )
     return out
+
+
+def peer_device_snap(res: Resource, c: Connection, pd: PeerDevice) -> Snap:
+    """One peer device as events2 prints it."""
+    cid = [("name", res.name), ("peer-node-id", str(c.peer_node_id)), ("conn-name", c.name)]
+    rs = pd.resync
+    oos = rs.left_kib if rs is not None else _oos_idle(res, c, pd)
+    snap = Snap(
+        "peer-device",
+        [*cid, ("volume", str(pd.volume))],
+        [
+            [("replication", pd.replication)],
+            [("peer-disk", pd.peer_disk), ("peer-client", yn(pd.peer_client))],
+            [("resync-suspended", pd.resync_suspended)],
+        ],
+        [
+            ("received", str(pd.received_kib)),
+            ("sent", str(pd.sent_kib)),
+            ("out-of-sync", str(oos)),
+            ("pending", "0"),
+            ("unacked", "0"),
+        ],
+    )
+    if rs is not None:
+        snap.done = f"{rs.done_percent():.2f}"
+        snap.tail = [("dbdt1", rs.dbdt1_text()), ("eta", rs.eta_text())]
+    return snap
 
 
 def _oos_idle(res: Resource, c: Connection, pd: PeerDevice) -> int:
