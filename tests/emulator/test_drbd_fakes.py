@@ -124,6 +124,8 @@ def make_rc(
     rc.net = {"shared-secret": "s3cret"}
     for i, (n, node) in enumerate(cl.nodes.items()):
         disk = "none" if n in diskless else f"/dev/vg0/{name}_00000"
+        if disk != "none" and disk not in node.devices:
+            node.devices[disk] = FakeDev(disk, GIB)
         rc.hosts[n] = HostConfig(
             name=n, node_id=i, address=Address("ipv4", node.address, port),
             volumes={0: VolumeConfig(0, minor=minor, disk=disk, meta_disk="internal")},

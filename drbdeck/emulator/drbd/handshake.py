@@ -94,7 +94,7 @@ def _plain(a: End, b: End, vol: int) -> None:
 
 def _ahead(ms: Metadata, ds: Device, mt: Metadata, dt: Device, tgt_id: int) -> bool:
     """Does the source side hold newer data the target must receive?"""
-    if ds.disk != "UpToDate":
+    if ds.disk not in ("UpToDate", "Consistent"):
         return False
     slot = ms.slots.get(tgt_id)
     return (
@@ -118,7 +118,7 @@ def negotiate(a: End, b: End, vol: int) -> None:
             md = d.md
             assert md is not None
             md.slots.pop(o.res.node_id, None)
-            if d.disk in ("Outdated", "Consistent") and od.disk == "UpToDate":
+            if d.disk in ("Outdated", "Consistent") and od.disk in ("UpToDate", "Consistent"):
                 d.disk = "UpToDate"
         _plain(a, b, vol)
         return
@@ -134,6 +134,8 @@ def negotiate(a: End, b: End, vol: int) -> None:
         ms, mt = ds.md, dt.md
         assert ms is not None and mt is not None
         if _ahead(ms, ds, mt, dt, t.res.node_id):
+            if ds.disk == "Consistent":
+                ds.disk = "UpToDate"
             start_resync(s, t, vol)
             return
     if da.disk == "Inconsistent" and db.disk == "Inconsistent":

@@ -30,7 +30,7 @@ from drbdeck.emulator.drbd.objects import (
 )
 from drbdeck.emulator.drbd.resync import Resync
 
-_PERSISTED = {"Inconsistent", "Outdated", "Consistent", "UpToDate"}
+_PERSISTED = {"Inconsistent", "Outdated", "UpToDate"}
 
 
 class DrbdKernel:
@@ -50,7 +50,7 @@ class DrbdKernel:
     def resource(self, name: str) -> Resource:
         res = self.resources.get(name)
         if res is None:
-            raise DrbdError(f"{name}: No such resource", 10)
+            raise DrbdError(f"{name}: Failure: (158) Unknown resource", 10)
         return res
 
     def device_by_minor(self, minor: int) -> tuple[Resource, Device] | None:
@@ -210,8 +210,37 @@ class DrbdKernel:
         d.backing = bdev
         bdev.md.node_id = res.node_id
         d.disk = bdev.md.disk_state
+        if d.disk == "UpToDate" and self._has_diskful_peer(res, d.volume):
+            # can't tell whether it is still up to date until a peer is asked (drbd.md §1.6)
+            d.disk = "Consistent"
         self.recompute(res)
         self.commit(res)
+
+    @staticmethod
+    def _has_diskful_peer(res: Resource, vol: int) -> bool:
+        return any(c.peer_diskful(vol) for c in res.connections.values())
+
+    def disk_failed(self, path: str) -> None:
+        """The backing device ``path`` returns I/O errors: Failed, then detached (Diskless,
+        ``client:no``); peers see the same through their peer-disk."""
+        for res in list(self.resources.values()):
+            for d in list(res.devices.values()):
+                if d.backing is None or d.disk_path != path:
+                    continue
+                for c in res.connections.values():
+                    for pd in c.peer_devices.values():
+                        if pd.resync is not None and pd.volume == d.volume:
+                            self._abort_resync(pd.resync)
+                            pd.replication = "Established"
+                d.disk = "Failed"
+                self.recompute(res)
+                self.commit(res)
+                self.publish(res)
+                d.backing = None
+                d.disk = "Diskless"
+                self.recompute(res)
+                self.commit(res)
+                self.publish(res)
 
     def _detach(self, res: Resource, d: Device) -> None:
         if d.backing is None:
@@ -602,6 +631,8 @@ class DrbdKernel:
             raise DrbdError(f"nbytes: {nbytes} must be > 0", 1)
         kib = math.ceil(nbytes / 4096) * 4
         holders: list[tuple[Resource, Device]] = []
+        if d.backing is not None and d.backing.failed:
+            self.disk_failed(d.disk_path)
         if d.md is not None and d.disk in ("UpToDate", "Inconsistent"):
             holders.append((res, d))
         for c in res.connections.values():
@@ -617,6 +648,9 @@ class DrbdKernel:
         if ref is None:
             raise DrbdError(f"{resource}: write failed: no access to UpToDate data", 1)
         version = new_data_version()
+        for _r, dd in holders:
+            if dd.md is not None:
+                dd.md.day0 = False
         old = ref.current_uuid
         new: int | None = None
         for r, dd in holders:
