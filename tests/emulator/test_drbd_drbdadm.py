@@ -166,9 +166,9 @@ async def test_config_to_test_and_dump() -> None:
     # without the exclusion the same resource twice conflicts
     r = await run(a, "drbdadm", "--config-to-test", "/tmp/new.res", "sh-nop")
     assert r.rc == 10
-    a.fs.write_bytes("/tmp/bad.res", b"resource r0 {")
+    a.fs.write_bytes("/tmp/bad.res", b"resource r0 {\n  net { protocol X; }\n}\n")
     r = await run(a, "drbdadm", "-t", "/tmp/bad.res", "-E", "/etc/drbd.d/r0.res", "sh-nop")
-    assert r.rc == 10 or r.rc == 0  # drbdadm accepts a missing final brace at EOF
+    assert r.rc == 10 and r.err.startswith("/tmp/bad.res:2: ")
     r = await run(a, "drbdadm", "dump", "r0")
     assert r.rc == 0 and "resource r0 {" in r.out and "node-id 1;" in r.out
     r = await run(a, "drbdadm", "-c", "/etc/drbd.d/r0.res", "dump")
@@ -193,3 +193,40 @@ async def test_primary_rules() -> None:
 
     with pytest.raises(DrbdError, match="not Primary"):
         a.drbd.write("r0", 0, 10)
+
+
+async def test_adjust_net_option_change_keeps_connection() -> None:
+    cl = make_cluster(["alpha", "bravo"])
+    a = cl.nodes["alpha"]
+    rc = make_rc(cl)
+    await bring_up(cl, rc)
+    rc.net["verify-alg"] = "crct10dif"
+    install(cl, rc)
+    sa = Stream(a, "all")
+    await sa.take()
+    for n in cl.nodes.values():
+        assert (await run(n, "drbdadm", "adjust", "r0")).rc == 0
+    assert await sa.take() == []
+    assert a.drbd.resources["r0"].connections[1].net["verify-alg"] == "crct10dif"
+    # a changed port means new paths: the connection is re-established over them
+    rc2 = make_rc(cl, port=7010)
+    install(cl, rc2)
+    for n in cl.nodes.values():
+        assert (await run(n, "drbdadm", "adjust", "r0")).rc == 0
+    got = await sa.take()
+    assert any("local:ipv4:10.0.0.1:7010" in ln and ln.startswith("create path") for ln in got)
+    assert got[-1].startswith("change peer-device") or "established:yes" in got[-1]
+    st = json.loads((await run(a, "drbdsetup", "status", "--json")).out)
+    assert st[0]["connections"][0]["connection-state"] == "Connected"
+    await sa.close()
+
+
+async def test_no_kernel_behaves_like_missing_module() -> None:
+    cl = make_cluster(["alpha", "bravo"])
+    a = cl.nodes["alpha"]
+    install(cl, make_rc(cl))
+    await a.stop()
+    r = await run(a, "drbdsetup", "status")
+    assert (r.rc, r.err) == (20, "Failed to modprobe drbd (No such file or directory)\n")
+    r = await run(a, "drbdadm", "up", "r0")
+    assert r.rc == 20

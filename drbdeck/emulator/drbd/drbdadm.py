@@ -16,6 +16,7 @@ from drbdeck.emulator.core import Invocation
 from drbdeck.emulator.drbd import conf
 from drbdeck.emulator.drbd.conf import Target
 from drbdeck.emulator.drbd.drbdmeta import create_md
+from drbdeck.emulator.drbd.drbdsetup import NO_MODULE
 from drbdeck.emulator.drbd.dump import dump
 from drbdeck.emulator.drbd.errors import DrbdError
 from drbdeck.emulator.drbd.status import status_text
@@ -165,6 +166,9 @@ def _run(inv: Invocation, args: Args, mine: list[ResourceConfig], host: str) -> 
         inv.err(f"{e}\n")
         return 1
     kernel = inv.node.drbd
+    if kernel is None and args.command != "create-md":
+        inv.err(NO_MODULE)
+        return 20
     if args.command == "status":
         running = [kernel.resources[rc.name] for rc, _t in work if rc.name in kernel.resources]
         inv.out(status_text(running))

@@ -15,6 +15,9 @@ from drbdeck.emulator.drbd.events import render, timestamp
 from drbdeck.emulator.drbd.objects import Resource
 from drbdeck.emulator.drbd.status import show_json, show_text, status_json, status_text
 
+#: what drbdsetup prints when there is no kernel module (drbd.md §1.4)
+NO_MODULE = "Failed to modprobe drbd (No such file or directory)\n"
+
 _COLOR = ("--color", "--color=never", "--color=auto", "--color=always")
 
 
@@ -28,6 +31,9 @@ async def drbdsetup(inv: Invocation) -> int:
         inv.err("USAGE: drbdsetup command {arguments} [options]\n")
         return 20
     cmd, rest = args[0], args[1:]
+    if _kernel(inv) is None:
+        inv.err(NO_MODULE)
+        return 20
     if cmd == "events2":
         return await events2(inv, rest)
     if cmd == "status":

@@ -594,10 +594,8 @@ class DrbdKernel:
             c.paths = [Path(la, pa)]
             self.commit(res)
         if net != c.net:
-            secret_changed = net.get("shared-secret") != c.net.get("shared-secret")
+            # like ``drbdsetup net-options``: applies to the live connection, no reconnect
             c.net = net
-            if secret_changed and c.cstate == "Connected":
-                self._graceful(res, c)
 
     def _del_peer(self, res: Resource, pnid: int) -> None:
         c = res.connections[pnid]
