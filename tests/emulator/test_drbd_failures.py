@@ -142,3 +142,33 @@ async def test_quorum_lost_and_suspended() -> None:
     assert out[0].startswith("exists resource name:r0 role:Primary suspended:quorum")
     assert out[0].endswith("may_promote:no promotion_score:0")
     assert any("quorum:no" in ln for ln in out)
+
+
+async def test_three_diskful_one_returns_syncs_from_one_source() -> None:
+    cl, _rc = await _synced(["alpha", "bravo", "charlie"])
+    a, b, c = (cl.nodes[n] for n in ("alpha", "bravo", "charlie"))
+    assert (await run(a, "drbdadm", "primary", "r0")).rc == 0
+    await c.stop()
+    v = a.drbd.write("r0", 0, 40 * 1024 * 1024)
+    assert b.drbd.data_version("r0", 0) == v
+    c.start()
+    assert (await run(c, "drbdadm", "up", "r0")).rc == 0
+    assert len(cl.network.resyncs) == 1
+    (rec,) = cl.network.facts.resyncs
+    assert (rec.source, rec.target, rec.kind, rec.kib) == ("alpha", "charlie", "bitmap", 40960)
+    # the source goes away mid-sync: charlie continues from bravo
+    cl.network.step(0.2)
+    await a.stop()
+    assert [(x.source, x.kind) for x in cl.network.facts.resyncs] == [
+        ("alpha", "bitmap"), ("bravo", "bitmap")
+    ]
+    cl.network.step(1.0)
+    assert not cl.network.resyncs
+    assert c.drbd.data_version("r0", 0) == v
+    assert c.drbd.resources["r0"].devices[0].disk == "UpToDate"
+    bmd = b.devices["/dev/vg0/r0_00000"].md
+    assert bmd.slots.get(2) is None  # bravo's bitmap for charlie settled
+    a.start()
+    assert (await run(a, "drbdadm", "up", "r0")).rc == 0
+    assert len(cl.network.facts.resyncs) == 2  # nothing to resync towards alpha
+    assert a.drbd.resources["r0"].devices[0].disk == "UpToDate"

@@ -136,12 +136,26 @@ def negotiate(a: End, b: End, vol: int) -> None:
         if _ahead(ms, ds, mt, dt, t.res.node_id):
             if ds.disk == "Consistent":
                 ds.disk = "UpToDate"
+            if is_sync_target(t, vol):
+                # one resync source at a time; this peer's bitmap is settled when it ends
+                _plain(a, b, vol)
+                return
             start_resync(s, t, vol)
             return
     if da.disk == "Inconsistent" and db.disk == "Inconsistent":
         _plain(a, b, vol)
         return
     split_brain(a, b)
+
+
+def is_sync_target(e: End, vol: int) -> bool:
+    """Is ``e``'s volume already receiving a resync over some other connection?"""
+    for c in e.res.connections.values():
+        pd = c.peer_devices.get(vol)
+        if c is not e.conn and pd is not None and pd.resync is not None \
+                and pd.resync.target is e.k:
+            return True
+    return False
 
 
 def agreed_kib(a: Device, b: Device) -> int:
@@ -214,6 +228,7 @@ def finish_resync(s: End, t: End, rs: Resync) -> None:
         mt.adopt(ms)
         ms.slots.pop(t.res.node_id, None)
         mt.slots.pop(s.res.node_id, None)
+        _settle_others(t, vol, mt)
     dt.disk = "UpToDate"
     ps.replication = pt.replication = "Established"
     ps.resync = pt.resync = None
@@ -233,3 +248,17 @@ def split_brain(a: End, b: End) -> None:
     """Diverged data: both ends drop the connection and stay StandAlone (drbd.md §7.3)."""
     for e in (a, b):
         e.k.drop_local(e.res, e.conn, "NetworkFailure", final="StandAlone")
+
+
+def _settle_others(t: End, vol: int, mt: Metadata) -> None:
+    """After a completed sync the target's other in-sync peers drop their bitmaps for it
+    (and it for them): same generation means nothing left to resync."""
+    for c in t.res.connections.values():
+        if c is t.conn or c.peer is None:
+            continue
+        _pk, pres, _pc = c.peer
+        pdev = pres.devices.get(vol)
+        pmd = pdev.md if pdev is not None else None
+        if pmd is not None and pmd.current_uuid == mt.current_uuid:
+            pmd.slots.pop(t.res.node_id, None)
+            mt.slots.pop(c.peer_node_id, None)

@@ -344,8 +344,11 @@ class DrbdKernel:
                 self.commit(res)
             return
         self.network.facts.connection_drops[(self.name, res.name, c.name)] += 1
+        lost_source: set[int] = set()
         for pd in c.peer_devices.values():
             if pd.resync is not None:
+                if pd.resync.target is self:
+                    lost_source.add(pd.volume)
                 self._abort_resync(pd.resync)
             pd.replication = "Off"
             pd.peer_disk = handshake.clamp_peer_disk("Off", pd.peer_disk)
@@ -365,6 +368,8 @@ class DrbdKernel:
         self.commit(res)
         c.cstate = "Connecting"
         self.commit(res)
+        if lost_source and self.alive:
+            self._renegotiate(res, lost_source)  # continue from another up-to-date peer
 
     def _abort_resync(self, rs: Resync) -> None:
         """A resync whose connection broke: the source's bitmap keeps what is left."""
@@ -734,12 +739,9 @@ class DrbdKernel:
         self.alive = False
         for res in list(self.resources.values()):
             for c in list(res.connections.values()):
-                for pd in c.peer_devices.values():
-                    if pd.resync is not None:
-                        self._abort_resync(pd.resync)
                 if c.cstate == "Connected" and c.peer is not None:
                     pk, pres, pc = c.peer
-                    pk.drop_local(pres, pc, "NetworkFailure")
+                    pk.drop_local(pres, pc, "NetworkFailure")  # also ends shared resyncs
         for rs in [r for r in self.network.resyncs if self in (r.source, r.target)]:
             self._abort_resync(rs)
         self.events.close_all()
