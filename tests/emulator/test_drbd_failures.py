@@ -49,6 +49,8 @@ async def test_stopped_node_seen_as_connecting_dunknown() -> None:
         "peer-disk:DUnknown peer-client:no",
         "change path name:r0 peer-node-id:1 conn-name:bravo local:ipv4:10.0.0.1:7000 "
         "peer:ipv4:10.0.0.2:7000 established:no",
+        "call helper name:r0 peer-node-id:1 conn-name:bravo helper:disconnected",
+        "response helper name:r0 peer-node-id:1 conn-name:bravo helper:disconnected status:0",
         "change connection name:r0 peer-node-id:1 conn-name:bravo connection:Unconnected",
         "change connection name:r0 peer-node-id:1 conn-name:bravo connection:Connecting",
     ]
@@ -70,7 +72,7 @@ async def test_writes_while_peer_down_resync_only_written_blocks() -> None:
     sb = Stream(b, "all")
     await sb.take()
     assert (await run(b, "drbdadm", "up", "r0")).rc == 0
-    got = await sb.take()
+    got = sync_start = await sb.take()
     reps = [ln.split("replication:")[1].split()[0] for ln in got
             if "replication:" in ln and ln.startswith("change")]
     assert reps == ["WFBitMapT", "WFSyncUUID", "SyncTarget"]
@@ -82,8 +84,16 @@ async def test_writes_while_peer_down_resync_only_written_blocks() -> None:
     assert '"out-of-sync": 10244' in js and '"replication-state": "SyncSource"' in js
     cl.network.step(1.0)
     got = await sb.take()
-    assert got[-1] == ("change peer-device name:r0 peer-node-id:0 conn-name:alpha volume:0 "
-                       "replication:Established")
+    assert got[-3:] == [
+        "change peer-device name:r0 peer-node-id:0 conn-name:alpha volume:0 "
+        "replication:Established",
+        "call helper name:r0 peer-node-id:0 conn-name:alpha volume:0 minor:1000 "
+        "helper:after-resync-target",
+        "response helper name:r0 peer-node-id:0 conn-name:alpha volume:0 minor:1000 "
+        "helper:after-resync-target status:0",
+    ]
+    assert ("call helper name:r0 peer-node-id:0 conn-name:alpha volume:0 minor:1000 "
+            "helper:before-resync-target") in sync_start
     assert any(ln.endswith("disk:UpToDate client:no quorum:yes") for ln in got)
     assert b.drbd.data_version("r0", 0) == v2
     assert rec.finished

@@ -52,6 +52,15 @@ def diff(
     return out
 
 
+def helper_specs(resource: str, helper: str, context: list[KV]) -> tuple[LineSpec, LineSpec]:
+    """``call helper`` / ``response helper … status:0`` for a user-mode helper the kernel
+    runs (a no-op handler: exit 0, raw wait status 0)."""
+    ident = [("name", resource), *context, ("helper", helper)]
+    call = Snap("helper", ident, [], [])
+    resp = Snap("helper", ident, [[("status", "0")]], [])
+    return LineSpec("call", call, []), LineSpec("response", resp, resp.groups)
+
+
 def exists_specs(snaps: list[tuple[tuple[Any, ...], Snap]]) -> list[LineSpec]:
     return [LineSpec("exists", s, s.groups) for _k, s in snaps]
 

@@ -192,6 +192,7 @@ def start_resync(s: End, t: End, vol: int) -> None:
         e.k.commit(e.res)
     pt.replication = "WFSyncUUID"
     t.k.commit(t.res)
+    t.k.helper(t.res, "before-resync-target", t.conn, dt)
     rs = Resync(
         source=s.k,
         target=t.k,
@@ -240,6 +241,7 @@ def finish_resync(s: End, t: End, rs: Resync) -> None:
     for e in (s, t):
         e.k.recompute(e.res)
         e.k.commit(e.res)
+    t.k.helper(t.res, "after-resync-target", t.conn, dt)
     t.k.publish(t.res)
     s.k.publish(s.res)
 

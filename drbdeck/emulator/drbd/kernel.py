@@ -16,7 +16,14 @@ from typing import Any
 from drbdeck.backend.resconfig import Address, ResourceConfig
 from drbdeck.emulator.drbd import handshake
 from drbdeck.emulator.drbd.errors import EXIT_STATE_CHANGE, DrbdError
-from drbdeck.emulator.drbd.events import Broadcaster, LineSpec, Subscriber, diff, exists_specs
+from drbdeck.emulator.drbd.events import (
+    Broadcaster,
+    LineSpec,
+    Subscriber,
+    diff,
+    exists_specs,
+    helper_specs,
+)
 from drbdeck.emulator.drbd.md import UUID_JUST_CREATED, new_data_version, new_uuid
 from drbdeck.emulator.drbd.network import Network
 from drbdeck.emulator.drbd.objects import (
@@ -105,6 +112,16 @@ class DrbdKernel:
         specs = diff(res.printed, snaps, progress)
         res.printed = dict(snaps)
         self.events.send(res.name, specs)
+
+    def helper(self, res: Resource, name: str, c: Connection | None, d: Device | None) -> None:
+        """Run a (no-op) user-mode helper: a call batch and a response batch."""
+        ctx: list[tuple[str, str]] = []
+        if c is not None:
+            ctx += [("peer-node-id", str(c.peer_node_id)), ("conn-name", c.name)]
+        if d is not None:
+            ctx += [("volume", str(d.volume)), ("minor", str(d.minor))]
+        for spec in helper_specs(res.name, name, ctx):
+            self.events.send(res.name, [spec])
 
     def recompute(self, res: Resource) -> None:
         """Derived state: quorum, quorum suspension, agreed device sizes."""
@@ -364,6 +381,8 @@ class DrbdKernel:
             c.cstate = "StandAlone"
             self.commit(res)
             return
+        if reason == "NetworkFailure":
+            self.helper(res, "disconnected", c, None)
         c.cstate = "Unconnected"
         self.commit(res)
         c.cstate = "Connecting"
