@@ -158,3 +158,17 @@ async def test_drbdmeta_direct() -> None:
     assert (r.rc, r.out) == (0, "Inconsistent\n")
     r = await run(a, "drbdmeta", "7", "v09", "/dev/nope", "internal", "create-md", "2")
     assert r.rc == 20 and "open(/dev/nope) failed" in r.err
+
+
+async def test_events2_full_prints_every_state_key() -> None:
+    cl = make_cluster(["alpha", "bravo"])
+    a = cl.nodes["alpha"]
+    await bring_up(cl, make_rc(cl))
+    assert (await run(a, "drbdadm", "new-current-uuid", "--clear-bitmap", "r0/0")).rc == 0
+    s = Stream(a, "all", "--full")
+    await s.take()
+    assert (await run(a, "drbdadm", "primary", "r0")).rc == 0
+    got = await s.take()
+    assert got[0] == ("change resource name:r0 role:Primary suspended:no force-io-failures:no "
+                      "write-ordering:flush may_promote:no promotion_score:10102")
+    await s.close()

@@ -85,9 +85,10 @@ async def events2(inv: Invocation, rest: list[str]) -> int:
     stats = bool(flags & {"--statistics", "-s", "--full", "-f"})
     stamps = bool(flags & {"--timestamps", "-t"})
     now = bool(flags & {"--now", "-n"})
+    full = bool(flags & {"--full", "-f"})
     which = None if not pos or pos[0] == "all" else pos[0]
     k = _kernel(inv)
-    sub = None if now else k.subscribe(which, stats, stamps)
+    sub = None if now else k.subscribe(which, stats, stamps, full)
     stamp = timestamp() if stamps else None
     text = render(k.initial_state(which), stats, stamp)
     inv.out(text + (f"{stamp} " if stamp else "") + "exists -\n")

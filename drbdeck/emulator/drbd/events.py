@@ -65,13 +65,16 @@ def exists_specs(snaps: list[tuple[tuple[Any, ...], Snap]]) -> list[LineSpec]:
     return [LineSpec("exists", s, s.groups) for _k, s in snaps]
 
 
-def format_line(spec: LineSpec, statistics: bool) -> str:
+def format_line(spec: LineSpec, statistics: bool, full_changes: bool = False) -> str:
+    """One line; ``full_changes`` (``--full``) prints every state key on change lines."""
     s = spec.snap
     kv: list[KV] = list(s.ident)
     if spec.action != "destroy":
         full = spec.action in ("exists", "create")
-        for i, g in enumerate(spec.groups):
-            if s.kind == "resource" and statistics and full and i == len(spec.groups) - 1:
+        groups = s.groups if full_changes and spec.action == "change" else spec.groups
+        for i, g in enumerate(groups):
+            if s.kind == "resource" and statistics and (full or full_changes) \
+                    and i == len(groups) - 1:
                 kv.extend(s.pre_stats)
             kv.extend(g)
         if s.kind == "peer-device":
@@ -98,6 +101,7 @@ class Subscriber:
     resource: str | None  # None = all
     statistics: bool = False
     timestamps: bool = False
+    full: bool = False
     chunks: deque[str] = field(default_factory=deque)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     closed: bool = False
@@ -117,10 +121,12 @@ class Subscriber:
         return text
 
 
-def render(specs: list[LineSpec], statistics: bool, stamp: str | None) -> str:
+def render(
+    specs: list[LineSpec], statistics: bool, stamp: str | None, full: bool = False
+) -> str:
     """A whole batch as text, every line prefixed with the same timestamp if wanted."""
     prefix = f"{stamp} " if stamp else ""
-    return "".join(f"{prefix}{format_line(sp, statistics)}\n" for sp in specs)
+    return "".join(f"{prefix}{format_line(sp, statistics, full)}\n" for sp in specs)
 
 
 class Broadcaster:
@@ -130,9 +136,9 @@ class Broadcaster:
         self.subscribers: list[Subscriber] = []
 
     def subscribe(
-        self, resource: str | None, statistics: bool, timestamps: bool
+        self, resource: str | None, statistics: bool, timestamps: bool, full: bool = False
     ) -> Subscriber:
-        sub = Subscriber(resource, statistics, timestamps)
+        sub = Subscriber(resource, statistics, timestamps, full=full)
         self.subscribers.append(sub)
         return sub
 
@@ -144,14 +150,16 @@ class Broadcaster:
         if not specs or not self.subscribers:
             return
         stamp = timestamp()
-        cache: dict[tuple[bool, bool], str] = {}
+        cache: dict[tuple[bool, bool, bool], str] = {}
         for sub in self.subscribers:
             if sub.resource is not None and sub.resource != resource:
                 continue
-            key = (sub.statistics, sub.timestamps)
+            key = (sub.statistics, sub.timestamps, sub.full)
             text = cache.get(key)
             if text is None:
-                text = cache[key] = render(specs, sub.statistics, stamp if sub.timestamps else None)
+                text = cache[key] = render(
+                    specs, sub.statistics, stamp if sub.timestamps else None, sub.full
+                )
             sub.push(text)
 
     def close_all(self) -> None:

@@ -88,8 +88,10 @@ class DrbdKernel:
         return md.data_version if md is not None else None
 
     # -- events2 ----------------------------------------------------------------------
-    def subscribe(self, resource: str | None, statistics: bool, timestamps: bool) -> Subscriber:
-        return self.events.subscribe(resource, statistics, timestamps)
+    def subscribe(
+        self, resource: str | None, statistics: bool, timestamps: bool, full: bool = False
+    ) -> Subscriber:
+        return self.events.subscribe(resource, statistics, timestamps, full)
 
     def unsubscribe(self, sub: Subscriber) -> None:
         self.events.unsubscribe(sub)
