@@ -186,3 +186,11 @@ async def test_bigger_disk_uses_min_agreed_size() -> None:
     for n in cl.nodes.values():
         assert n.drbd.device_size_bytes(1000) == 1048476 * 1024
     assert cl.nodes["alpha"].drbd.device_size_bytes(1001) is None
+
+
+async def test_agreed_size_does_not_grow_when_the_small_peer_leaves() -> None:
+    cl = make_cluster(["alpha", "bravo"])
+    cl.nodes["alpha"].devices["/dev/vg0/r0_00000"].size_bytes = 2 * GIB
+    await bring_up(cl, make_rc(cl))
+    await cl.nodes["bravo"].stop()
+    assert cl.nodes["alpha"].drbd.device_size_bytes(1000) == 1048476 * 1024

@@ -143,7 +143,10 @@ class DrbdKernel:
                 have = True
         for d in res.devices.values():
             d.quorum = have
-            d.size_kib = self._agreed_size(res, d)
+            size = self._agreed_size(res, d)
+            # an agreed size never grows by itself (that takes ``drbdadm resize``)
+            if d.size_kib == 0 or size < d.size_kib:
+                d.size_kib = size
         res.susp_quorum = (
             not have
             and res.role == "Primary"
