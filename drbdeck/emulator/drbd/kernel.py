@@ -4,18 +4,18 @@ One :class:`DrbdKernel` per running node holds that node's resources, devices an
 connections — volatile state that is lost when the node stops — while everything DRBD keeps
 on disk lives on ``BlockDevice.md`` (see :mod:`.md`). Every state change is committed
 per resource and turned into events2 lines by diffing against what was last broadcast.
-Peers are reached through the shared :class:`~.network.Network`.
+Peers are reached through the shared :class:`~.network.Network`. The operations live in
+two mixins (:mod:`.config_ops`: up/adjust/down; :mod:`.role_ops`: primary, UUIDs, writes);
+this module keeps the core every operation builds on.
 """
 
 from __future__ import annotations
 
-import contextlib
-import math
 from typing import Any
 
-from drbdeck.backend.resconfig import Address, ResourceConfig
 from drbdeck.emulator.drbd import handshake
-from drbdeck.emulator.drbd.errors import EXIT_STATE_CHANGE, DrbdError
+from drbdeck.emulator.drbd.config_ops import ConfigOps
+from drbdeck.emulator.drbd.errors import DrbdError
 from drbdeck.emulator.drbd.events import (
     Broadcaster,
     LineSpec,
@@ -24,23 +24,21 @@ from drbdeck.emulator.drbd.events import (
     exists_specs,
     helper_specs,
 )
-from drbdeck.emulator.drbd.md import UUID_JUST_CREATED, new_data_version, new_uuid
 from drbdeck.emulator.drbd.network import Network
 from drbdeck.emulator.drbd.objects import (
     Connection,
     Device,
-    Path,
-    PeerDevice,
     Resource,
     peer_device_snap,
     snapshot,
 )
 from drbdeck.emulator.drbd.resync import Resync
+from drbdeck.emulator.drbd.role_ops import RoleOps
 
 _PERSISTED = {"Inconsistent", "Outdated", "UpToDate"}
 
 
-class DrbdKernel:
+class DrbdKernel(ConfigOps, RoleOps):
     """One node's DRBD: resources by name, events2 subscribers, hooks for the network."""
 
     def __init__(self, node: Any, network: Network | None = None) -> None:
@@ -182,138 +180,7 @@ class DrbdKernel:
             pk.recompute(pres)
             pk.commit(pres)
 
-    # -- building blocks (one drbdsetup call each) --------------------------------------
-    def _new_peer(
-        self, res: Resource, pnid: int, name: str, la: Address, pa: Address,
-        net: dict[str, str], peer_disks: dict[int, str],
-    ) -> Connection:
-        conn = Connection(pnid, name, [Path(la, pa)], dict(net), dict(peer_disks))
-        for vol in res.devices:
-            conn.peer_devices[vol] = PeerDevice(vol)
-        res.connections[pnid] = conn
-        self.commit(res)
-        return conn
-
-    def _new_minor(self, res: Resource, vol: int, minor: int, disk: str, meta: str) -> Device:
-        found = self.device_by_minor(minor)
-        if found is not None:
-            raise DrbdError(
-                f"{res.name}: Failure: (161) Minor or volume exists already (delete it first)",
-                cmd=f"drbdsetup new-minor {res.name} {minor} {vol}",
-            )
-        d = Device(vol, minor, disk, meta, client=disk == "none")
-        res.devices[vol] = d
-        for c in res.connections.values():
-            c.peer_devices[vol] = PeerDevice(vol)
-        self.recompute(res)
-        self.commit(res)
-        return d
-
-    def _attach(self, res: Resource, d: Device) -> None:
-        cmd = f"drbdsetup attach {d.minor} {d.disk_path} {d.disk_path} {d.meta_disk}"
-        bdev = self.node.block_device(d.disk_path)
-        if bdev is None:
-            raise DrbdError(f"{d.minor}: Failure: (113) Can not open backing device.", cmd=cmd)
-        if self.backing_in_use(d.disk_path) is not None:
-            raise DrbdError(f"{d.minor}: Failure: (124) Device is attached to by another "
-                            "DRBD device", cmd=cmd)
-        if bdev.md is None:
-            raise DrbdError(
-                f"{d.minor}: Failure: (119) No valid meta-data signature found.\n\n"
-                "\t==> Use 'drbdadm create-md res' to initialize meta-data area. <==\n",
-                cmd=cmd,
-            )
-        if bdev.failed:
-            raise DrbdError(f"{d.minor}: Failure: (118) IO error(s) occurred during initial "
-                            "access to meta-data.", cmd=cmd)
-        d.disk = "Attaching"
-        d.client = False
-        self.commit(res)
-        d.backing = bdev
-        bdev.md.node_id = res.node_id
-        d.disk = bdev.md.disk_state
-        if d.disk == "UpToDate" and self._has_diskful_peer(res, d.volume):
-            # can't tell whether it is still up to date until a peer is asked (drbd.md §1.6)
-            d.disk = "Consistent"
-        self.recompute(res)
-        self.commit(res)
-
-    @staticmethod
-    def _has_diskful_peer(res: Resource, vol: int) -> bool:
-        return any(c.peer_diskful(vol) for c in res.connections.values())
-
-    def disk_failed(self, path: str) -> None:
-        """The backing device ``path`` returns I/O errors: Failed, then detached (Diskless,
-        ``client:no``); peers see the same through their peer-disk."""
-        for res in list(self.resources.values()):
-            for d in list(res.devices.values()):
-                if d.backing is None or d.disk_path != path:
-                    continue
-                for c in res.connections.values():
-                    for pd in c.peer_devices.values():
-                        if pd.resync is not None and pd.volume == d.volume:
-                            self._abort_resync(pd.resync)
-                            pd.replication = "Established"
-                d.disk = "Failed"
-                self.recompute(res)
-                self.commit(res)
-                self.publish(res)
-                d.backing = None
-                d.disk = "Diskless"
-                self.recompute(res)
-                self.commit(res)
-                self.publish(res)
-
-    def _detach(self, res: Resource, d: Device) -> None:
-        if d.backing is None:
-            return
-        d.disk = "Detaching"
-        self.commit(res)
-        d.backing = None
-        d.disk = "Diskless"
-        self.recompute(res)
-        self.commit(res)
-
-    # -- operations (drbdadm-level) -----------------------------------------------------
-    def up(self, rc: ResourceConfig, host: str | None = None) -> None:
-        """``drbdadm up``: new-resource, new-minor, new-peer, new-path, attach, connect."""
-        host = host or self.name
-        if rc.name in self.resources:
-            vols = rc.host_view(host)
-            minor = vols[0].minor if vols else 0
-            raise DrbdError(
-                f"{rc.name}: Failure: (161) Minor or volume exists already (delete it first)",
-                cmd=f"drbdsetup new-minor {rc.name} {minor} 0",
-            )
-        me = rc.hosts[host]
-        res = Resource(rc.name, me.node_id or 0, dict(rc.options), dict(rc.net), config=rc)
-        self.resources[rc.name] = res
-        self.recompute(res)
-        self.commit(res)
-        for v in rc.host_view(host):
-            self._new_minor(res, v.number, v.minor, v.disk, v.meta_disk)
-        for pname, la, pa in rc.peers_of(host):
-            self._add_peer(res, rc, pname, la, pa)
-        for d in list(res.devices.values()):
-            if d.disk_path != "none":
-                self._attach(res, d)
-        for c in list(res.connections.values()):
-            self._connect(res, c)
-
-    def _add_peer(
-        self, res: Resource, rc: ResourceConfig, pname: str, la: Address, pa: Address
-    ) -> Connection:
-        peer = rc.hosts[pname]
-        try:
-            disks = {v.number: v.disk for v in rc.host_view(pname)}
-        except ValueError:
-            disks = {}
-        net = dict(rc.net)
-        for cc in rc.connections:
-            if set(cc.host_names()) == {pname, rc_local(res, rc)}:
-                net.update(cc.net)
-        return self._new_peer(res, peer.node_id or 0, pname, la, pa, net, disks)
-
+    # -- connections ----------------------------------------------------------------------
     def _connect(self, res: Resource, c: Connection) -> None:
         if c.cstate != "StandAlone":
             return
@@ -450,270 +317,6 @@ class DrbdKernel:
             raise DrbdError(f"{res.name}: Failure: (158) Unknown connection")
         return sel
 
-    def down(self, name: str) -> None:
-        """``drbdadm down``: demote, disconnect every peer, detach, delete everything."""
-        res = self.resource(name)
-        if res.role == "Primary":
-            res.role = "Secondary"
-            self.recompute(res)
-            self.commit(res)
-            self.publish(res)
-        for c in list(res.connections.values()):
-            self._graceful(res, c)
-        for d in list(res.devices.values()):
-            self._detach(res, d)
-        del self.resources[name]
-        self.commit(res)
-
-    def primary(self, name: str, force: bool = False) -> None:
-        res = self.resource(name)
-        if res.role == "Primary":
-            return
-        fail = f"{name}: State change failed: "
-        two = res.net.get("allow-two-primaries", "no") in ("yes", "true")
-        if not two and any(c.peer_role == "Primary" for c in res.connections.values()):
-            raise DrbdError(fail + "(-1) Multiple primaries not allowed by config",
-                            EXIT_STATE_CHANGE)
-        if any(not d.quorum for d in res.devices.values()):
-            raise DrbdError(fail + "(-23) No quorum", EXIT_STATE_CHANGE)
-        forced: list[Device] = []
-        for d in res.devices.values():
-            if d.disk == "UpToDate" or self._peer_uptodate(res, d.volume):
-                continue
-            if force and d.md is not None and d.disk in ("Inconsistent", "Outdated", "Consistent"):
-                forced.append(d)
-                continue
-            raise DrbdError(fail + "(-2) Need access to UpToDate data", EXIT_STATE_CHANGE)
-        for d in forced:
-            md = d.md
-            assert md is not None
-            md.rotate_uuid()
-            md.day0 = False
-            d.disk = "UpToDate"
-        res.role = "Primary"
-        self.recompute(res)
-        self.commit(res)
-        self.publish(res)
-        if forced:
-            self._renegotiate(res, {d.volume for d in forced})
-
-    def _renegotiate(self, res: Resource, vols: set[int]) -> None:
-        """After a local generation change, let Connected peers run the handshake again."""
-        for c in list(res.connections.values()):
-            if c.cstate != "Connected" or c.peer is None:
-                continue
-            pk, pres, pc = c.peer
-            for vol in sorted(vols):
-                pd, ppd = c.peer_devices.get(vol), pc.peer_devices.get(vol)
-                if pd is None or ppd is None or pd.resync is not None:
-                    continue
-                pd.replication = ppd.replication = "Off"
-            handshake.negotiate_pending(handshake.End(self, res, c), handshake.End(pk, pres, pc))
-
-    @staticmethod
-    def _peer_uptodate(res: Resource, vol: int) -> bool:
-        for c in res.connections.values():
-            pd = c.peer_devices.get(vol)
-            if c.cstate == "Connected" and pd is not None and pd.peer_disk == "UpToDate":
-                return True
-        return False
-
-    def secondary(self, name: str) -> None:
-        res = self.resource(name)
-        if res.role == "Secondary":
-            return
-        res.role = "Secondary"
-        self.recompute(res)
-        self.commit(res)
-        self.publish(res)
-
-    def new_current_uuid(self, name: str, volume: int, clear_bitmap: bool = False) -> None:
-        """``new-current-uuid [--clear-bitmap]``: with --clear-bitmap on fresh metadata the
-        connected fresh peers take the same generation: everybody UpToDate, no sync."""
-        res = self.resource(name)
-        d = res.devices.get(volume)
-        if d is None:
-            raise DrbdError(f"{name}: Failure: (127) Device minor not allocated")
-        md = d.md
-        if md is None:
-            raise DrbdError(f"{d.minor}: Failure: (138) Device does not have a disk (attach it)")
-        old = md.current_uuid
-        was_fresh = old == UUID_JUST_CREATED
-        md.rotate_uuid()
-        if clear_bitmap:
-            md.slots.clear()
-            if was_fresh:
-                md.day0 = True
-                d.disk = "UpToDate"
-        self.recompute(res)
-        self.commit(res)
-        for c in res.connections.values():
-            if c.cstate != "Connected" or c.peer is None:
-                continue
-            pk, pres, _pc = c.peer
-            pdev = pres.devices.get(volume)
-            pmd = pdev.md if pdev is not None else None
-            if pdev is None or pmd is None or pmd.current_uuid != old:
-                continue
-            pmd.adopt(md)
-            pmd.slots.pop(res.node_id, None)
-            if clear_bitmap and was_fresh:
-                pdev.disk = "UpToDate"
-            pk.recompute(pres)
-            pk.commit(pres)
-            pk.publish(pres)
-        self.publish(res)
-
-    def adjust(self, rc: ResourceConfig, host: str | None = None) -> None:
-        """``drbdadm adjust``: bring the running resource to ``rc``, touching only what
-        differs — an unchanged resource is left alone (no disconnect, no event)."""
-        host = host or self.name
-        res = self.resources.get(rc.name)
-        if res is None:
-            self.up(rc, host)
-            return
-        res.config = rc
-        if rc.options != res.options or rc.net != res.net:
-            res.options, res.net = dict(rc.options), dict(rc.net)
-            self.recompute(res)
-            self.commit(res)
-        want = {v.number: v for v in rc.host_view(host)}
-        for vol in [v for v in res.devices if v not in want]:
-            self._del_minor(res, vol)
-        for vol, v in want.items():
-            d = res.devices.get(vol)
-            if d is None:
-                d = self._new_minor(res, vol, v.minor, v.disk, v.meta_disk)
-            elif v.disk != d.disk_path:
-                self._detach(res, d)
-                d.disk_path, d.client = v.disk, v.disk == "none"
-                self.commit(res)
-            if d.disk_path != "none" and d.backing is None:
-                self._attach(res, d)
-        peers = {rc.hosts[p].node_id or 0: (p, la, pa) for p, la, pa in rc.peers_of(host)}
-        for pnid in [p for p in res.connections if p not in peers]:
-            self._del_peer(res, pnid)
-        for pnid, (pname, la, pa) in peers.items():
-            c = res.connections.get(pnid)
-            if c is None:
-                c = self._add_peer(res, rc, pname, la, pa)
-            else:
-                self._adjust_peer(res, rc, c, pname, la, pa)
-            self._connect(res, c)
-        for c in list(res.connections.values()):
-            if c.cstate == "Connected" and c.peer is not None:
-                pk, pres, pc = c.peer
-                handshake.negotiate_pending(
-                    handshake.End(self, res, c), handshake.End(pk, pres, pc)
-                )
-
-    def _adjust_peer(
-        self, res: Resource, rc: ResourceConfig, c: Connection, pname: str,
-        la: Address, pa: Address,
-    ) -> None:
-        with contextlib.suppress(ValueError):
-            c.peer_disks = {v.number: v.disk for v in rc.host_view(pname)}
-        net = dict(rc.net)
-        for cc in rc.connections:
-            if set(cc.host_names()) == {pname, rc_local(res, rc)}:
-                net.update(cc.net)
-        path = c.paths[0] if c.paths else None
-        if path is None or path.local != la or path.peer != pa:
-            self._graceful(res, c)
-            c.paths = [Path(la, pa)]
-            self.commit(res)
-        if net != c.net:
-            # like ``drbdsetup net-options``: applies to the live connection, no reconnect
-            c.net = net
-
-    def _del_peer(self, res: Resource, pnid: int) -> None:
-        c = res.connections[pnid]
-        self._graceful(res, c)
-        del res.connections[pnid]
-        self.recompute(res)
-        self.commit(res)
-
-    def _del_minor(self, res: Resource, vol: int) -> None:
-        d = res.devices[vol]
-        self._detach(res, d)
-        del res.devices[vol]
-        for c in res.connections.values():
-            c.peer_devices.pop(vol, None)
-        self.recompute(res)
-        self.commit(res)
-
-    # -- application I/O ----------------------------------------------------------------
-    def write(self, resource: str, volume: int, nbytes: int) -> str:
-        """An application write of ``nbytes`` on this (Primary) node; returns the new data
-        version. Peers not reachable get the blocks marked out-of-sync in the bitmaps."""
-        res = self.resource(resource)
-        if res.role != "Primary":
-            raise DrbdError(f"{resource}: write refused: not Primary", 1)
-        d = res.devices.get(volume)
-        if d is None:
-            raise DrbdError(f"{resource}: no volume {volume}", 1)
-        if res.susp_quorum:
-            raise DrbdError(f"{resource}: I/O suspended (no quorum)", 1)
-        if nbytes <= 0:
-            raise DrbdError(f"nbytes: {nbytes} must be > 0", 1)
-        kib = math.ceil(nbytes / 4096) * 4
-        holders: list[tuple[Resource, Device]] = []
-        if d.backing is not None and d.backing.failed:
-            self.disk_failed(d.disk_path)
-        if d.md is not None and d.disk in ("UpToDate", "Inconsistent"):
-            holders.append((res, d))
-        for c in res.connections.values():
-            if c.cstate != "Connected" or c.peer is None:
-                continue
-            _pk, pres, _pc = c.peer
-            pdev = pres.devices.get(volume)
-            if pdev is not None and pdev.md is not None and pdev.disk in (
-                "UpToDate", "Inconsistent"
-            ):
-                holders.append((pres, pdev))
-        ref = next((md for _r, dd in holders if (md := dd.md) and dd.disk == "UpToDate"), None)
-        if ref is None:
-            raise DrbdError(f"{resource}: write failed: no access to UpToDate data", 1)
-        version = new_data_version()
-        for _r, dd in holders:
-            if dd.md is not None:
-                dd.md.day0 = False
-        old = ref.current_uuid
-        new: int | None = None
-        for r, dd in holders:
-            md = dd.md
-            assert md is not None
-            gone = [
-                c.peer_node_id for c in r.connections.values()
-                if c.cstate != "Connected" and c.peer_diskful(volume)
-            ]
-            if gone and md.current_uuid == old and any(
-                md.slot(p).bitmap_uuid == 0 for p in gone
-            ):
-                new = new if new is not None else new_uuid()
-                for p in gone:
-                    if md.slot(p).bitmap_uuid == 0:
-                        md.slot(p).bitmap_uuid = old
-                md.history.insert(0, old)
-                del md.history[8:]
-                md.current_uuid = new
-            size = dd.size_kib
-            for p in gone:
-                s = md.slot(p)
-                s.oos_kib = min(s.oos_kib + kib, size) if size else s.oos_kib + kib
-            if dd.disk == "UpToDate":
-                md.data_version = version
-            if r is res:
-                dd.written_kib += kib
-                dd.al_writes += 1
-        if new is not None:
-            for _r, dd in holders:
-                md = dd.md
-                if md is not None and md.current_uuid == old and dd.disk == "UpToDate":
-                    md.history.insert(0, old)
-                    md.current_uuid = new
-        return version
-
     # -- resync callbacks from the network ticker ----------------------------------------
     def _ends(self, rs: Resync) -> tuple[handshake.End, handshake.End] | None:
         sres = rs.source.resources.get(rs.resource)
@@ -772,10 +375,3 @@ class DrbdKernel:
         self.resources.clear()
         self.network.unregister(self)
 
-
-def rc_local(res: Resource, rc: ResourceConfig) -> str:
-    """The host name whose node-id this resource runs as."""
-    for name, h in rc.hosts.items():
-        if h.node_id == res.node_id:
-            return name
-    return ""
