@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import random
 import shlex
 import time
@@ -45,6 +46,14 @@ log = logging.getLogger(__name__)
 
 #: The live-state stream of a node (reference/drbd.md; no pty, no colour).
 EVENTS2_ARGV = ["drbdsetup", "events2", "all", "--statistics", "--timestamps", "--color=never"]
+
+#: Probe run once per connection: does the node have coreutils ``timeout``? OpenSSH
+#: refuses "signal" requests on root sessions ("session signalling requires privilege
+#: separation"), so closing the channel alone would leave a timed-out command running.
+#: Where ``timeout`` exists, commands with a timeout run under it (killed remotely 1 s
+#: after the local timeout fires); elsewhere (e.g. the emulator) SIGKILL + close is used.
+TIMEOUT_PROBE = ["timeout", "10", "true"]
+REMOTE_KILL_GRACE = 1.0
 
 #: Concurrent command channels per connection. OpenSSH's MaxSessions defaults to 10; the
 #: events2 stream and the SFTP client hold one each, so 8 keeps us under the limit.
@@ -106,6 +115,7 @@ class NodeLink:
         self._sftp: asyncssh.SFTPClient | None = None
         self._sftp_missing = False
         self._sftp_lock = asyncio.Lock()
+        self._remote_timeout = False  # node has coreutils timeout (probed per connection)
         self.connects = 0  # successful connects so far (tests and the console use it)
 
     # -- status --------------------------------------------------------------------------
@@ -250,6 +260,13 @@ class NodeLink:
                 attempts += 1
                 await self._backoff(LinkStatus.OFFLINE, _describe(exc), attempts)
                 continue
+            try:
+                await self._probe(client)
+            except (*_CONNECTION_ERRORS, TimeoutError) as exc:
+                await self._drop_connection()
+                attempts += 1
+                await self._backoff(LinkStatus.OFFLINE, _describe(exc), attempts)
+                continue
             attempts = 0
             self.connects += 1
             self._set(LinkStatus.ONLINE)
@@ -307,6 +324,18 @@ class NodeLink:
         self._sftp_missing = False
         return client
 
+    async def _probe(self, client: _Client) -> None:
+        """Learn what the node offers before going ONLINE (recorded in the command log)."""
+        assert self._conn is not None
+        started = time.monotonic()
+        result = await asyncio.wait_for(
+            self._conn.run(shlex.join(TIMEOUT_PROBE), encoding=None, stdin=asyncssh.DEVNULL),
+            self._connect_timeout,
+        )
+        self._remote_timeout = result.exit_status == 0
+        self.command_log.record(self.node, TIMEOUT_PROBE, result.exit_status,
+                                time.monotonic() - started, result.stderr or b"")
+
     async def _drop_connection(self) -> None:
         self._online.clear()
         conn, self._conn = self._conn, None
@@ -351,7 +380,7 @@ class NodeLink:
         """
         args = validate_argv(argv)
         return await self.run_command_line(shlex.join(args), args, input=input,
-                                           timeout=timeout, check=check)
+                                           timeout=timeout, check=check, wrap=True)
 
     async def run_command_line(
         self,
@@ -361,11 +390,13 @@ class NodeLink:
         input: bytes | str | None = None,
         timeout: float | None = None,
         check: bool = False,
+        wrap: bool = False,
     ) -> CommandResult:
         """Run an already-quoted command line (composite commands such as ``a && b``).
 
         Only for lines built from ``shlex.quote``d parts inside drbdeck; ``run`` is the
-        safe entry point for everything else.
+        safe entry point for everything else. ``wrap`` (simple commands only) runs the
+        line under the node's ``timeout`` so a timed-out command dies on the node too.
         """
         if timeout is None:
             timeout = self.config.command_timeout or None
@@ -373,11 +404,14 @@ class NodeLink:
             raise InvalidArgument(f"timeout must be positive, got {timeout!r}")
         data = input.encode() if isinstance(input, str) else input
         conn = self._require_conn()
+        sent = command
+        if wrap and timeout is not None and self._remote_timeout:
+            sent = f"timeout -s KILL {timeout + REMOTE_KILL_GRACE:g} {command}"
         started = time.monotonic()
         proc: asyncssh.SSHClientProcess[bytes] | None = None
         try:
             async with asyncio.timeout(timeout), self._sessions:
-                proc = await conn.create_process(command, encoding=None)
+                proc = await conn.create_process(sent, encoding=None)
                 if data:
                     proc.stdin.write(data)
                 proc.stdin.write_eof()
@@ -498,10 +532,9 @@ def _describe(exc: BaseException | None) -> str:
         return "closed"
     if isinstance(exc, TimeoutError):
         return "timed out"
-    text = str(exc) or type(exc).__name__
-    if isinstance(exc, OSError) and exc.strerror:
-        text = exc.strerror
-    return text
+    if isinstance(exc, OSError) and exc.errno:
+        return os.strerror(exc.errno).lower()
+    return str(exc) or type(exc).__name__
 
 
 __all__ = ["EVENTS2_ARGV", "NodeLink", "StatusListener"]

@@ -112,7 +112,10 @@ class LinkStream:
         splitter = LineSplitter()
         started = time.monotonic()
         stderr_tail = bytearray()
-        async with conn.create_process(self.command, encoding=None) as proc:
+        # Not ``async with``: its exit waits for the channel to close, and OpenSSH keeps a
+        # channel open until the remote process exits, which could be never.
+        proc = await conn.create_process(self.command, encoding=None)
+        try:
             proc.stdin.write_eof()
             self.starts += 1
             self._call(self._on_start)
@@ -138,6 +141,8 @@ class LinkStream:
             with contextlib.suppress(asyncssh.Error, OSError):
                 await err_task
             self.last_exit = proc.exit_status
+        finally:
+            proc.close()
         self._host.command_log.record(
             self._host.node,
             list(self.argv),
