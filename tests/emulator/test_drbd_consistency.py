@@ -97,3 +97,25 @@ async def test_stream_replay_matches_dump_through_failures() -> None:
     await _check(cl, streams, trees)
     for s in streams.values():
         assert await s.close() == 0
+
+
+async def test_collector_reads_progress_from_emulated_stream() -> None:
+    from drbdeck.collectors.drbdstate import DrbdState
+
+    cl = make_cluster(["alpha", "bravo"])
+    a = cl.nodes["alpha"]
+    await bring_up(cl, make_rc(cl))
+    s = Stream(a, "all", "--statistics")
+    ds = DrbdState("alpha")
+    ds.feed_many(await s.take())
+    assert (await run(a, "drbdadm", "primary", "--force", "r0")).rc == 0
+    cl.network.step(3.0)
+    ds.feed_many(await s.take())
+    pd = ds.resources["r0"].connections[1].peer_devices[0]
+    assert pd.is_syncing and pd.done == 29.30
+    assert pd.resync_speed_kib_s == 102400.0 and pd.eta_s == 7.0
+    assert pd.raw["sent"] == str(3 * 102400)
+    cl.network.step(30.0)
+    ds.feed_many(await s.take())
+    assert pd.is_healthy and ds.malformed == 0
+    await s.close()

@@ -235,8 +235,9 @@ def finish_resync(s: End, t: End, rs: Resync) -> None:
     ps.resync = pt.resync = None
     ps.peer_disk, ps.peer_client = "UpToDate", False
     pt.peer_disk, pt.peer_client = ds.disk, False
-    ps.sent_kib += rs.total_kib
-    pt.received_kib += rs.total_kib
+    moved = rs.uncounted_kib()
+    ps.sent_kib += moved
+    pt.received_kib += moved
     dt.written_kib += rs.total_kib
     for e in (s, t):
         e.k.recompute(e.res)

@@ -334,6 +334,11 @@ class DrbdKernel(ConfigOps, RoleOps):
         if ends is None:
             return
         s, t = ends
+        moved = rs.uncounted_kib()
+        ps, pt = s.pd(rs.volume), t.pd(rs.volume)
+        if ps is not None and pt is not None:
+            ps.sent_kib += moved
+            pt.received_kib += moved
         if s.res.devices.get(rs.volume) is not None:
             md = s.res.devices[rs.volume].md
             if md is not None:

@@ -34,6 +34,13 @@ class Resync:
     last_report: float = 0.0
     now: float = 0.0
     carry: float = 0.0  # sub-KiB progress not yet applied
+    counted_kib: int = 0  # already added to the sent/received counters
+
+    def uncounted_kib(self) -> int:
+        """KiB moved since the counters were last updated (and mark them counted)."""
+        delta = self.total_kib - self.left_kib - self.counted_kib
+        self.counted_kib += delta
+        return delta
 
     def __post_init__(self) -> None:
         self.left_kib = self.total_kib
