@@ -182,3 +182,30 @@ async def test_three_diskful_one_returns_syncs_from_one_source() -> None:
     assert (await run(a, "drbdadm", "up", "r0")).rc == 0
     assert len(cl.network.facts.resyncs) == 2  # nothing to resync towards alpha
     assert a.drbd.resources["r0"].devices[0].disk == "UpToDate"
+
+
+async def test_ticker_runs_only_while_resyncing() -> None:
+    import asyncio
+
+    from drbdeck.emulator.drbd import Network
+
+    t = [0.0]
+
+    def clock() -> float:
+        t[0] += 2.0  # every tick is two simulated seconds
+        return t[0]
+
+    cl = make_cluster(["alpha", "bravo"])
+    cl.network = Network(tick_s=0.001, clock=clock)
+    for n in cl.nodes.values():
+        n.start()
+    await bring_up(cl, make_rc(cl))
+    a = cl.nodes["alpha"]
+    assert cl.network._task is None
+    assert (await run(a, "drbdadm", "primary", "--force", "r0")).rc == 0
+    task = cl.network._task
+    assert task is not None
+    await asyncio.wait_for(task, 5)
+    assert not cl.network.resyncs
+    assert cl.nodes["bravo"].drbd.resources["r0"].devices[0].disk == "UpToDate"
+    await cl.network.close()

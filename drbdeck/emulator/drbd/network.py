@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -20,6 +21,8 @@ from drbdeck.emulator.drbd.resync import MARK_STEP, Resync
 
 if TYPE_CHECKING:
     from drbdeck.emulator.drbd.kernel import DrbdKernel
+
+log = logging.getLogger(__name__)
 
 #: 100 MiB/s, DRBD's usual c-max-rate ballpark and the emulator default
 DEFAULT_RATE_KIB_S = 102400
@@ -199,11 +202,15 @@ class Network:
         self._task = loop.create_task(self._tick())
 
     async def _tick(self) -> None:
+        """Runs only while resyncs exist; an idle network has no task at all."""
         last = self.clock()
         while self.resyncs:
             await asyncio.sleep(self.tick_s)
             t = self.clock()
-            self.step(t - last)
+            try:
+                self.step(t - last)
+            except Exception:  # a bug must not freeze every resync of the cluster
+                log.exception("resync ticker step failed")
             last = t
 
     async def close(self) -> None:
