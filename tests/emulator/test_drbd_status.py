@@ -172,3 +172,34 @@ async def test_events2_full_prints_every_state_key() -> None:
     assert got[0] == ("change resource name:r0 role:Primary suspended:no force-io-failures:no "
                       "write-ordering:flush may_promote:no promotion_score:10102")
     await s.close()
+
+
+async def test_detach_attach_and_resize() -> None:
+    cl = make_cluster(["alpha", "bravo"])
+    a, b = cl.nodes["alpha"], cl.nodes["bravo"]
+    await bring_up(cl, make_rc(cl))
+    assert (await run(a, "drbdadm", "new-current-uuid", "--clear-bitmap", "r0/0")).rc == 0
+    assert (await run(a, "drbdadm", "primary", "r0")).rc == 0
+    v = a.drbd.write("r0", 0, 4096)  # data exists: a fresh disk can't skip the sync
+    sa = Stream(a, "all")
+    await sa.take()
+    assert (await run(b, "drbdadm", "detach", "r0/0")).rc == 0
+    got = await sa.take()
+    peer = [ln.split("peer-disk:")[1].split()[0] for ln in got if "peer-disk:" in ln]
+    assert peer == ["Detaching", "Diskless"]
+    # a replaced (fresh) disk is attached again and fully synced from alpha
+    assert (await run(b, "drbdadm", "create-md", "--force", "--max-peers=2", "r0")).rc == 0
+    assert (await run(b, "drbdadm", "attach", "r0")).rc == 0
+    assert [(x.source, x.kind) for x in cl.network.facts.resyncs] == [("alpha", "full")]
+    cl.network.step(20.0)
+    assert b.drbd.resources["r0"].devices[0].disk == "UpToDate"
+    assert b.drbd.data_version("r0", 0) == v
+    # both backing devices grow: resize takes the new minimum
+    for n in (a, b):
+        n.devices["/dev/vg0/r0_00000"].size_bytes *= 2
+    assert (await run(a, "drbdadm", "resize", "r0")).rc == 0
+    from drbdeck.backend import mdsize
+
+    want = mdsize.usable_bytes(2 << 30, 2)
+    assert a.drbd.device_size_bytes(1000) == b.drbd.device_size_bytes(1000) == want
+    await sa.close()

@@ -91,10 +91,59 @@ class ConfigOps(_Base):
             return
         d.disk = "Detaching"
         self.commit(res)
+        self.publish(res)
         d.backing = None
         d.disk = "Diskless"
         self.recompute(res)
         self.commit(res)
+        self.publish(res)
+
+    def _volumes(self, res: Resource, volume: int | None) -> list[Device]:
+        if volume is None:
+            return [res.devices[v] for v in sorted(res.devices)]
+        d = res.devices.get(volume)
+        if d is None:
+            raise DrbdError(f"{res.name}: Failure: (127) Device minor not allocated")
+        return [d]
+
+    def attach(self, name: str, volume: int | None = None) -> None:
+        """``drbdadm attach``: attach configured backing devices, then let connected peers
+        run the handshake for them (a replaced disk gets a full sync)."""
+        res = self.resource(name)
+        for d in self._volumes(res, volume):
+            if d.disk_path == "none" or d.backing is not None:
+                continue
+            self._attach(res, d)
+            self.publish(res)
+            self._renegotiate(res, {d.volume})
+
+    def detach(self, name: str, volume: int | None = None) -> None:
+        """``drbdadm detach``: the volume goes Diskless (``client:no``), data stays on disk."""
+        res = self.resource(name)
+        for d in self._volumes(res, volume):
+            for c in res.connections.values():
+                pd = c.peer_devices.get(d.volume)
+                if pd is not None and pd.resync is not None:
+                    self._abort_resync(pd.resync)
+                    pd.replication = "Established"
+            self._detach(res, d)
+
+    def resize(self, name: str, volume: int | None = None) -> None:
+        """``drbdadm resize``: take up grown backing devices (minimum of connected peers)."""
+        res = self.resource(name)
+        for d in self._volumes(res, volume):
+            size = self._agreed_size(res, d)
+            if size == d.size_kib or size <= 0:
+                continue
+            d.size_kib = size
+            self.commit(res)
+            for c in res.connections.values():  # the new size is agreed cluster-wide
+                if c.cstate == "Connected" and c.peer is not None:
+                    pk, pres, _pc = c.peer
+                    pdev = pres.devices.get(d.volume)
+                    if pdev is not None:
+                        pdev.size_kib = size
+                        pk.commit(pres)
 
     def up(self, rc: ResourceConfig, host: str | None = None) -> None:
         """``drbdadm up``: new-resource, new-minor, new-peer, new-path, attach, connect."""

@@ -33,7 +33,7 @@ _FLAGS = {
 }
 _RESOURCE_CMDS = {
     "up", "down", "adjust", "primary", "secondary", "create-md", "new-current-uuid",
-    "connect", "disconnect", "status",
+    "connect", "disconnect", "status", "attach", "detach", "resize",
 }
 _WHOLE = {"up", "down", "adjust", "primary", "secondary"}
 
@@ -213,6 +213,8 @@ def _one(
         kernel.connect(rc.name, tgt.peer)
     elif cmd == "disconnect":
         kernel.disconnect(rc.name, tgt.peer)
+    elif cmd in ("attach", "detach", "resize"):
+        getattr(kernel, cmd)(rc.name, tgt.volume)
     elif cmd == "new-current-uuid":
         assert tgt.volume is not None
         vols = {v.number: v for v in rc.host_view(host)}
