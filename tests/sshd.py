@@ -8,6 +8,7 @@ the controller (stopping only the listener leaves existing sessions alive).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -109,10 +110,8 @@ class Sshd:
         except psutil.NoSuchProcess:
             victims = []
         for p in victims:
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 p.kill()
-            except psutil.NoSuchProcess:
-                pass
         psutil.wait_procs(victims, timeout=5)
         self.proc.wait()
         self.proc = None

@@ -105,7 +105,7 @@ class NodeLink:
         self._rng = rng or random.Random()
         self._state = LinkState(LinkStatus.STOPPED)
         self._listeners: list[StatusListener] = []
-        self._waiters: list[asyncio.Future[None]] = []
+        self._waiters: list[asyncio.Future[LinkState]] = []
         self._conn: asyncssh.SSHClientConnection | None = None
         self._online = asyncio.Event()
         self._kick = asyncio.Event()
@@ -155,17 +155,22 @@ class NodeLink:
         waiters, self._waiters = self._waiters, []
         for fut in waiters:
             if not fut.done():
-                fut.set_result(None)
+                fut.set_result(self._state)
 
     async def wait_status(self, *statuses: LinkStatus, timeout: float | None = None) -> LinkState:
-        """Wait until the status is one of ``statuses``; returns that state."""
+        """Wait until the status is one of ``statuses``; returns that state.
+
+        Returns the state that matched even if the link has moved on since (a brief
+        OFFLINE between two connect attempts is not missed).
+        """
 
         async def wait() -> LinkState:
-            while self._state.status not in statuses:
-                fut = asyncio.get_running_loop().create_future()
+            state = self._state
+            while state.status not in statuses:
+                fut: asyncio.Future[LinkState] = asyncio.get_running_loop().create_future()
                 self._waiters.append(fut)
-                await fut
-            return self._state
+                state = await fut
+            return state
 
         async with asyncio.timeout(timeout):
             return await wait()
