@@ -71,10 +71,18 @@ class DrbdKernel(ConfigOps, RoleOps):
         return found[1].size_kib * 1024 if found is not None else None
 
     def backing_in_use(self, path: str) -> int | None:
-        """The minor a backing device is attached to, if any (drbdmeta refuses then)."""
+        """The minor a backing device is attached to, if any (drbdmeta/lvremove refuse then).
+
+        Matched by device object too, so ``/dev/mapper/vg-lv`` and ``/dev/vg/lv`` agree."""
+        try:
+            dev = self.node.block_device(path)
+        except Exception:
+            dev = None
         for res in self.resources.values():
             for d in res.devices.values():
-                if d.backing is not None and d.disk_path == path:
+                if d.backing is not None and (
+                    d.disk_path == path or (dev is not None and d.backing is dev)
+                ):
                     return d.minor
         return None
 
