@@ -230,3 +230,24 @@ async def test_no_kernel_behaves_like_missing_module() -> None:
     assert (r.rc, r.err) == (20, "Failed to modprobe drbd (No such file or directory)\n")
     r = await run(a, "drbdadm", "up", "r0")
     assert r.rc == 20
+
+
+async def test_drbdeck_layout_nested_include_and_new_files_seen() -> None:
+    from drbdeck.backend import resfile
+
+    cl = make_cluster(["alpha", "bravo"])
+    a = cl.nodes["alpha"]
+    a.fs.write_bytes("/etc/drbd.d/drbdeck-resources.res",
+                     b'include "/var/lib/drbdeck.d/*.res";\n')
+    r = await run(a, "drbdadm", "sh-nop")
+    assert (r.rc, r.err) == (0, "")
+    r = await run(a, "drbdadm", "up", "r0")
+    assert r.rc == 1
+    rc = make_rc(cl)
+    a.fs.write_bytes("/var/lib/drbdeck.d/r0.res", resfile.render(rc, "alpha").encode())
+    assert (await run(a, "drbdadm", "create-md", "--max-peers=2", "r0")).rc == 0
+    assert (await run(a, "drbdadm", "up", "r0")).rc == 0
+    # an edited file is re-read (no stale cached parse)
+    a.fs.write_bytes("/var/lib/drbdeck.d/r0.res", b"resource r0 {\n  frob;\n}\n")
+    r = await run(a, "drbdadm", "adjust", "r0")
+    assert r.rc == 10 and "/var/lib/drbdeck.d/r0.res:2:" in r.err

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import posixpath
 import weakref
 from dataclasses import dataclass
 
@@ -43,25 +42,17 @@ class Target:
         return cls(text, peer, vol)
 
 
-def _read(fs: object, path: str) -> str:
-    try:
-        data: bytes = fs.read_bytes(path)  # type: ignore[attr-defined]
-    except FileNotFoundError as e:
-        raise OSError(path) from e
-    return data.decode("utf-8", "replace")
-
-
 @dataclass
 class _Cached:
     key: tuple[str | None, ...]
     files: dict[str, bytes]  # every file read, with its content
-    listings: dict[str, list[str]]  # directory → its entries when parsed
+    globs: dict[str, list[str]]  # every include pattern expanded, with its matches
     resources: list[ResourceConfig]
 
 
 #: Per file system: the last successful load. drbdadm re-reads every file on every call;
 #: with 100 resources per node that is ~30 ms of parsing per call, so an unchanged tree
-#: (same files, same contents, same directory listings) reuses the previous result.
+#: (same files, same contents, same include-glob matches) reuses the previous result.
 _CACHE: weakref.WeakKeyDictionary[object, _Cached] = weakref.WeakKeyDictionary()
 
 
@@ -73,8 +64,8 @@ def _still_valid(fs: object, c: _Cached) -> bool:
         except OSError:
             return False
     return all(
-        list(fs.glob(posixpath.join(d, "*"))) == entries  # type: ignore[attr-defined]
-        for d, entries in c.listings.items()
+        sorted(fs.glob(pattern)) == matches  # type: ignore[attr-defined]
+        for pattern, matches in c.globs.items()
     )
 
 
@@ -93,19 +84,25 @@ def load(
         cached = None
     if cached is not None and cached.key == key and _still_valid(fs, cached):
         return cached.resources
-    seen: dict[str, bytes] = {}
+    raw: dict[str, bytes] = {}
+    globs: dict[str, list[str]] = {}
 
     def record(p: str) -> str:
-        text = _read(fs, p)
-        seen[p] = text.encode("utf-8")
-        return text
+        try:
+            data: bytes = fs.read_bytes(p)  # type: ignore[attr-defined]
+        except FileNotFoundError as e:
+            raise OSError(p) from e
+        raw[p] = data
+        return data.decode("utf-8", "replace")
 
-    out = _load(fs, host, config, to_test, to_exclude, record)
-    dirs = {posixpath.dirname(p) for p in seen}
-    listings = {d: list(fs.glob(posixpath.join(d, "*"))) for d in dirs}  # type: ignore[attr-defined]
-    raw = {p: fs.read_bytes(p) for p in seen}  # type: ignore[attr-defined]
+    def glob(pattern: str) -> list[str]:
+        matches = sorted(fs.glob(pattern))  # type: ignore[attr-defined]
+        globs[pattern] = matches
+        return matches
+
+    out = _load(fs, host, config, to_test, to_exclude, record, glob)
     with contextlib.suppress(TypeError):
-        _CACHE[fs] = _Cached(key, raw, listings, out)
+        _CACHE[fs] = _Cached(key, raw, globs, out)
     return out
 
 
@@ -116,10 +113,8 @@ def _load(
     to_test: str | None,
     to_exclude: str | None,
     read: object,
+    glob: object,
 ) -> list[ResourceConfig]:
-    def glob(p: str) -> list[str]:
-        return list(fs.glob(p))  # type: ignore[attr-defined]
-
     tree = resfile.parse_tree(config or DEFAULT_CONF, read, glob)  # type: ignore[arg-type]
     resources = [rc for rc in tree.resources if not to_exclude or rc.source != to_exclude]
     if to_test:
