@@ -335,3 +335,34 @@ async def test_unreachable_node_backs_off(tmp_path: Path, sshd: Sshd) -> None:
     finally:
         await lk.stop()
         assert lk.status == LinkStatus.STOPPED
+
+
+# -- queries through the collectors -------------------------------------------------------
+
+
+async def test_host_metrics_from_real_proc(link: NodeLink) -> None:
+    m = await link.host_metrics()
+    assert m.mem_total_bytes > 0 and m.cpu_count >= 1 and m.cpu.total_s > 0
+    assert "lo" in m.net
+
+
+async def test_query_vgs_and_lvs_with_real_lvm(link: NodeLink) -> None:
+    require_tool("vgs")
+    vgs = await link.query_vgs()
+    lvs = await link.query_lvs()
+    assert isinstance(vgs, list) and isinstance(lvs, list)
+    entry = link.command_log.entries(contains="vgs --reportformat json")[-1]
+    assert entry.exit_status == 0
+
+
+async def test_connection_lost_during_a_command(link: NodeLink, sshd: Sshd) -> None:
+    task = asyncio.create_task(link.run(["sh", "-c", "echo started; sleep 30"]))
+    for _ in range(400):  # wait until the command is running on the node
+        if any(p.info["cmdline"] == ["sleep", "30"]
+               for p in psutil.process_iter(["cmdline"])):
+            break
+        await asyncio.sleep(0.02)
+    sshd.kill()
+    with pytest.raises(NodeOffline, match="connection lost"):
+        await asyncio.wait_for(task, WAIT)
+    assert link.command_log.entries()[-1].error.startswith("connection lost")

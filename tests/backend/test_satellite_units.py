@@ -249,3 +249,16 @@ async def test_pool_names_and_errors(tmp_path: Path) -> None:
     with pytest.raises(InvalidArgument, match="max_concurrent_connects must be at least 1"):
         LinkPool(SshConfig(max_concurrent_connects=0))
     await pool.stop_all()
+
+
+async def test_broken_known_hosts_file_is_reported_not_fatal(tmp_path: Path) -> None:
+    kh = tmp_path / "kh"
+    kh.write_text("garbage line\n")
+    link = NodeLink(NodeEndpoint("n1", "127.0.0.1", port=1),
+                    SshConfig(known_hosts=str(kh), reconnect_min=0.05, reconnect_max=0.1))
+    link.start()
+    try:
+        st = await link.wait_status(LinkStatus.OFFLINE, timeout=20)
+        assert "not a known_hosts entry" in st.error and str(kh) in st.error
+    finally:
+        await link.stop()

@@ -33,6 +33,7 @@ from drbdeck.backend.satellite.errors import (
     CommandFailed,
     CommandTimeout,
     HostKeyError,
+    HostKeyStoreError,
     InvalidArgument,
     NodeOffline,
     SatelliteError,
@@ -143,7 +144,10 @@ class NodeLink:
         return remove
 
     def _set(self, status: LinkStatus, **kw: Any) -> None:
-        pinned = self.hostkeys.lookup(self.endpoint.host, self._port)
+        try:
+            pinned = self.hostkeys.lookup(self.endpoint.host, self._port)
+        except HostKeyStoreError:
+            pinned = []
         kw.setdefault("pinned_fingerprint", fingerprint(pinned[0]) if pinned else "")
         self._state = LinkState(status, **kw)
         log.info("%s: %s %s", self.node, status, kw.get("error", ""))
@@ -261,9 +265,14 @@ class NodeLink:
                 await self._backoff(LinkStatus.AUTH_FAILED, f"authentication failed: {exc}",
                                     attempts)
                 continue
-            except (*_CONNECTION_ERRORS, TimeoutError, HostKeyError) as exc:
+            except (*_CONNECTION_ERRORS, TimeoutError, HostKeyError, HostKeyStoreError) as exc:
                 attempts += 1
                 await self._backoff(LinkStatus.OFFLINE, _describe(exc), attempts)
+                continue
+            except Exception as exc:  # a bug must not silently kill the node's supervisor
+                log.exception("%s: unexpected error while connecting", self.node)
+                attempts += 1
+                await self._backoff(LinkStatus.OFFLINE, f"internal error: {exc!r}", attempts)
                 continue
             try:
                 await self._probe(client)
@@ -446,6 +455,11 @@ class NodeLink:
         error = ""
         if exit_status is None and proc.exit_signal:
             error = f"killed by signal {proc.exit_signal[0]}"
+        elif exit_status is None and (self._conn is not conn or conn.is_closed()):
+            why = "connection lost while the command ran"
+            self.command_log.record(self.node, log_argv, None, duration, stderr or b"",
+                                    error=why, command=command)
+            raise NodeOffline(self.node, self._state.status, why)
         result = CommandResult(self.node, tuple(log_argv), exit_status, stdout or b"",
                                stderr or b"", duration)
         self.command_log.record(self.node, log_argv, exit_status, duration, result.stderr,
