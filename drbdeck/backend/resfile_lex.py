@@ -7,6 +7,7 @@ the way drbdadm does.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from drbdeck.backend.resfile_types import ResFileError
@@ -14,7 +15,7 @@ from drbdeck.backend.resfile_types import ResFileError
 PUNCT = "{};"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Token:
     """One token. ``quoted`` distinguishes ``"on"`` (a string) from the keyword ``on``."""
 
@@ -36,46 +37,39 @@ class Token:
 EOF_TOKEN_TEXT = "<EOF>"
 
 
+_TOKEN_RE = re.compile(
+    r'(?P<comment>#.*)|(?P<punct>[{};])|(?P<str>"(?:[^"\\]|\\.)*")|(?P<open>")'
+    r'|(?P<word>[^\s{};"#]+)'
+)
+_ESC_RE = re.compile(r"\\(.)")
+
+
 def tokenize(text: str, path: str) -> list[Token]:
-    """Split ``text`` into tokens; raises ResFileError on an unterminated string."""
+    """Split ``text`` into tokens; raises ResFileError on an unterminated string.
+
+    Scanned line by line with one compiled regex (``finditer`` skips whitespace by
+    itself): configuration trees with thousands of resources are parsed on every
+    emulated ``drbdadm`` call, so this must be fast. Strings cannot span lines.
+    """
     out: list[Token] = []
-    i, n, line = 0, len(text), 1
-    while i < n:
-        c = text[i]
-        if c == "\n":
-            line += 1
-            i += 1
-        elif c.isspace():
-            i += 1
-        elif c == "#":
-            while i < n and text[i] != "\n":
-                i += 1
-        elif c in PUNCT:
-            out.append(Token(c, line))
-            i += 1
-        elif c == '"':
-            start_line = line
-            i += 1
-            buf: list[str] = []
-            while True:
-                if i >= n or text[i] == "\n":
-                    raise ResFileError(
-                        f"{path}:{start_line}: Parse error: unterminated string (missing '\"')"
-                    )
-                ch = text[i]
-                if ch == "\\" and i + 1 < n:
-                    buf.append(text[i + 1])
-                    i += 2
-                    continue
-                if ch == '"':
-                    i += 1
-                    break
-                buf.append(ch)
-                i += 1
-            out.append(Token("".join(buf), start_line, quoted=True))
-        else:
-            start = i
-            while i < n and not text[i].isspace() and text[i] not in PUNCT and text[i] not in '"#':
-                i += 1
-            out.append(Token(text[start:i], line))
+    append = out.append
+    for line, ltext in enumerate(text.split("\n"), 1):
+        if '"' not in ltext and "#" not in ltext:
+            for m in _TOKEN_RE.finditer(ltext):
+                append(Token(m.group(), line))
+            continue
+        for m in _TOKEN_RE.finditer(ltext):
+            kind = m.lastgroup
+            if kind == "comment":
+                break
+            if kind == "str":
+                raw = m.group()[1:-1]
+                unq = _ESC_RE.sub(r"\1", raw) if "\\" in raw else raw
+                append(Token(unq, line, quoted=True))
+            elif kind == "open":
+                raise ResFileError(
+                    f"{path}:{line}: Parse error: unterminated string (missing '\"')"
+                )
+            else:
+                append(Token(m.group(), line))
     return out
