@@ -6,7 +6,7 @@ Kept in their own module so the parser, the validator and the facade
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from drbdeck.backend.resconfig import Options, ResourceConfig
 
@@ -45,3 +45,16 @@ class DrbdConf:
             if r.name == name:
                 return r
         return None
+
+    def effective(self, rc: ResourceConfig) -> ResourceConfig:
+        """``rc`` with the ``common`` sections merged in underneath (the resource wins),
+        as drbdadm applies them; ``rc`` itself is not modified."""
+        c = self.common
+        return replace(
+            rc,
+            options={**c.get("options", {}), **rc.options},
+            net={**c.get("net", {}), **rc.net},
+            disk={**c.get("disk", {}), **rc.disk},
+            handlers={**c.get("handlers", {}), **rc.handlers},
+            startup={**c.get("startup", {}), **rc.startup},
+        )

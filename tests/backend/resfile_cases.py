@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from drbdeck.backend.resconfig import Address, HostConfig, ResourceConfig, VolumeConfig
+from drbdeck.backend.resconfig import (
+    Address,
+    ConnectionConfig,
+    HostConfig,
+    PathConfig,
+    ResourceConfig,
+    VolumeConfig,
+)
 
 SECRET = "Xq2oR3mP9zL1aB4cD5eF"
 
@@ -18,12 +25,14 @@ def cluster(
     options: dict[str, str] | None = None,
     net: dict[str, str] | None = None,
     disk_options: dict[str, str] | None = None,
+    handlers: dict[str, str] | None = None,
 ) -> ResourceConfig:
     """A resource over ``disks`` (host → diskful?), node-ids in insertion order."""
     rc = ResourceConfig(
         name=name,
         options=dict(options or {}),
         net={"shared-secret": SECRET, **(net or {})},
+        handlers=dict(handlers or {}),
     )
     for i, (host, diskful) in enumerate(disks.items()):
         ip = f"fd00::{i + 1}" if family == "ipv6" else f"10.0.0.{i + 1}"
@@ -39,6 +48,28 @@ def cluster(
         }
         rc.hosts[host] = HostConfig(name=host, node_id=i, address=Address(family, ip, port),
                                     volumes=vols)
+    return rc
+
+
+def _with_paths() -> ResourceConfig:
+    """Explicit connections: two paths for alpha–bravo, per-connection net/disk options."""
+    rc = cluster("r6", {"alpha": True, "bravo": True, "charlie": False}, port=7006,
+                 minor=1040)
+    a, b, c = (rc.hosts[h].address for h in ("alpha", "bravo", "charlie"))
+    assert a is not None and b is not None and c is not None
+    rc.connections = [
+        ConnectionConfig(
+            paths=[
+                PathConfig(hosts=[("alpha", a), ("bravo", b)]),
+                PathConfig(hosts=[("alpha", Address("ipv4", "192.168.0.1", 7006)),
+                                  ("bravo", Address("ipv4", "192.168.0.2", 7006))]),
+            ],
+            net={"protocol": "A", "max-buffers": "10000"},
+            disk={"c-max-rate": "204800"},
+        ),
+        ConnectionConfig(hosts=[("alpha", a), ("charlie", c)]),
+        ConnectionConfig(hosts=[("bravo", b), ("charlie", c)]),
+    ]
     return rc
 
 
@@ -83,5 +114,11 @@ CASES: dict[str, ResourceConfig] = {
             "c-plan-ahead": "20", "c-max-rate": "102400", "c-min-rate": "1024",
             "c-fill-target": "1024", "resync-rate": "10240",
         },
+        handlers={
+            "split-brain": "/usr/lib/drbd/notify-split-brain.sh root",
+            "quorum-lost": "/usr/lib/drbd/notify-quorum-lost.sh root",
+            "fence-peer": "/usr/lib/drbd/crm-fence-peer.9.sh",
+        },
     ),
+    "explicit-paths": _with_paths(),
 }

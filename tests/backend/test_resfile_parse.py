@@ -91,6 +91,10 @@ def test_parse_tree_follows_relative_globs(tmp_path: Path) -> None:
     assert conf.common == {"options": {"auto-promote": "no"}}
     assert conf.resources[1].source.endswith("two-diskful.res")
     validate(conf.resources, host="alpha")
+    r0 = conf.resource("r0")
+    assert r0 is not None and conf.resource("zz") is None
+    eff = conf.effective(r0)
+    assert eff.options == {"auto-promote": "no"} and r0.options == {}
 
 
 def test_parse_tree_errors() -> None:

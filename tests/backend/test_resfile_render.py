@@ -28,7 +28,8 @@ def test_every_nodes_file_passes_drbdadm(case: str, tmp_path: Path) -> None:
         for v in rc.host_view(local):
             assert f"new-minor {rc.name} {v.minor} {v.number}" in plan
         for c in as_seen_by(rc, local).connections:
-            (_, a), (peer, b) = c.hosts
+            pairs = c.hosts or c.paths[0].hosts
+            (_, a), (peer, b) = pairs if pairs[0][0] == local else pairs[::-1]
             assert a is not None and b is not None
             pid = rc.hosts[peer].node_id
             assert f"new-path {rc.name} {pid} {a.endpoint} {b.endpoint}" in plan

@@ -49,3 +49,44 @@ async def test_create_md_matches_real_drbdmeta(tmp_path: object) -> None:
     e1, e2 = await run(node, *argv), await run(node, *argv)
     assert (e1.rc, e1.out, e1.err) == (first.returncode, first.stdout, first.stderr)
     assert (e2.rc, e2.out, e2.err) == (second.returncode, second.stdout, second.stderr)
+
+
+RES = """resource r0 {
+    volume 0 { device minor 1000; disk /dev/vg0/r0; meta-disk internal; }
+    on alpha { node-id 0; address ipv4 10.0.0.1:7000; }
+    on bravo { node-id 1; address ipv4 10.0.0.2:7000; }
+}
+"""
+
+CASES = [
+    ["up", "xx"],
+    ["connect", "r0:zulu"],
+    ["new-current-uuid", "--clear-bitmap", "r0"],
+    ["up", "r0/0"],
+    ["primary", "r0", "--json"],
+    ["bogus", "r0"],
+]
+
+
+def _strip_banner(err: str) -> str:
+    keep = [ln for ln in err.splitlines()
+            if ln.strip() and "__DRBD_NODE__" not in ln and "PRETENDING" not in ln]
+    return "\n".join(keep)
+
+
+@pytest.mark.realtool
+@pytest.mark.parametrize("args", CASES, ids=lambda a: " ".join(a))
+async def test_drbdadm_usage_errors_match_real(tmp_path: object, args: list[str]) -> None:
+    drbdadm = require_tool("drbdadm")
+    path = os.path.join(str(tmp_path), "t.res")
+    with open(path, "w") as f:
+        f.write(RES)
+    env = {**os.environ, "__DRBD_NODE__": "alpha", "DRBD_DRIVER_VERSION_OVERRIDE": "9.2.12"}
+    real = subprocess.run([drbdadm, "-c", path, *args], capture_output=True, text=True,
+                          env=env, check=False, stdin=subprocess.DEVNULL)
+    cl = make_cluster(["alpha", "bravo"])
+    node = cl.nodes["alpha"]
+    node.fs.write_bytes(path, RES.encode())
+    emu = await run(node, "drbdadm", "-c", path, *args)
+    assert emu.rc == real.returncode
+    assert _strip_banner(emu.err) == _strip_banner(real.stderr)
