@@ -106,7 +106,7 @@ class NodeLink:
         self._rng = rng or random.Random()
         self._state = LinkState(LinkStatus.STOPPED)
         self._listeners: list[StatusListener] = []
-        self._waiters: list[asyncio.Future[LinkState]] = []
+        self._waiters: list[tuple[frozenset[LinkStatus], asyncio.Future[LinkState]]] = []
         self._conn: asyncssh.SSHClientConnection | None = None
         self._online = asyncio.Event()
         self._kick = asyncio.Event()
@@ -156,10 +156,15 @@ class NodeLink:
                 cb(self, self._state)
             except Exception:
                 log.exception("%s: status listener failed", self.node)
-        waiters, self._waiters = self._waiters, []
-        for fut in waiters:
-            if not fut.done():
+        keep = []
+        for wanted, fut in self._waiters:
+            if fut.done():
+                continue
+            if status in wanted:
                 fut.set_result(self._state)
+            else:
+                keep.append((wanted, fut))
+        self._waiters = keep
 
     async def wait_status(self, *statuses: LinkStatus, timeout: float | None = None) -> LinkState:
         """Wait until the status is one of ``statuses``; returns that state.
@@ -168,16 +173,15 @@ class NodeLink:
         OFFLINE between two connect attempts is not missed).
         """
 
-        async def wait() -> LinkState:
-            state = self._state
-            while state.status not in statuses:
-                fut: asyncio.Future[LinkState] = asyncio.get_running_loop().create_future()
-                self._waiters.append(fut)
-                state = await fut
-            return state
-
-        async with asyncio.timeout(timeout):
-            return await wait()
+        if self._state.status in statuses:
+            return self._state
+        fut: asyncio.Future[LinkState] = asyncio.get_running_loop().create_future()
+        self._waiters.append((frozenset(statuses), fut))
+        try:
+            async with asyncio.timeout(timeout):
+                return await fut
+        finally:
+            fut.cancel()
 
     @property
     def _port(self) -> int:
