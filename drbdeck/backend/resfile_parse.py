@@ -37,6 +37,7 @@ VOLUME_EXPECTED = "device | disk | meta-disk | flex-meta-disk | }"
 CONNECTION_EXPECTED = "host | net | skip | }"
 _DRBD_DEV = re.compile(r"^/dev/drbd(\d+)$")
 _INT = re.compile(r"^\d+$")
+_IPV4 = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
 
 
 @dataclass
@@ -307,25 +308,38 @@ class _Parser:
                 raise self.fail(ON_EXPECTED, tok, tk=False)
 
     def address(self) -> Address:
-        """``[family] ip:port`` — ipv6 hosts in brackets."""
+        """``[family] ip:port`` — ipv6 hosts in brackets, ipv4 hosts as dotted quads."""
         tok = self.word("TK_IPADDR")
         family = "ipv4"
         if not tok.quoted and tok.text in ADDRESS_FAMILIES:
             family = tok.text
             tok = self.word("TK_IPADDR")
+        elif not tok.quoted and tok.text.startswith("["):
+            raise ResFileError(
+                f"{self.path}:{tok.line}: Parse error: 'ssocks | sdp | ipv4 | ipv6 | "
+                "<ipv4 address> ' expected,\n\tbut got '['"
+            )
+        if tok.quoted:
+            raise self.fail("TK_IPADDR", tok)
         text = tok.text
-        if text.startswith("["):
+        if family == "ipv6":
+            if not text.startswith("["):
+                raise ResFileError(f"{self.path}:{tok.line}: Parse error: '[' expected,\n"
+                                   f"\tbut got '{text}' (TK 303)")
             end = text.find("]")
             if end < 0:
                 raise self.fail("]", tok)
             host, rest = text[1:end], text[end + 1:]
-            if not rest.startswith(":"):
-                raise self._colon_missing(tok, rest)
-            port_s = rest[1:]
         else:
-            if ":" not in text:
-                raise self._colon_missing(tok, "")
-            host, port_s = text.rsplit(":", 1)
+            host, sep, port_part = text.partition(":")
+            rest = sep + port_part
+            if family == "ipv4" and not _IPV4.match(host):
+                raise self.fail("TK_IPADDR", Token(host, tok.line))
+        if not rest:
+            rest = self._detached_port()
+        if not rest.startswith(":"):
+            raise self._colon_missing(tok, rest)
+        port_s = rest[1:]
         if not _INT.match(port_s):
             raise ResFileError(
                 f"{self.path}:{tok.line}: Parse error: 'TK_INTEGER' expected,\n"
@@ -335,6 +349,17 @@ class _Parser:
         if not 1 <= port <= 65535:
             raise self.err(tok.line, f"port {port} => {port} out of range [1..65535].")
         return Address(family, host, port)
+
+    def _detached_port(self) -> str:
+        """drbdadm also accepts ``10.0.0.1 :7000`` and ``10.0.0.1 : 7000``."""
+        nxt = self.peek()
+        if nxt is None or nxt.quoted or not nxt.text.startswith(":"):
+            return ""
+        self.pos += 1
+        if nxt.text == ":" and (num := self.peek()) is not None and not num.quoted:
+            self.pos += 1
+            return ":" + num.text
+        return nxt.text
 
     def _colon_missing(self, tok: Token, rest: str) -> ResFileError:
         if rest:

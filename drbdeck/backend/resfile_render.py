@@ -9,6 +9,7 @@ written: identical input gives an identical file, which keeps ``adjust`` decisio
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from drbdeck.backend.resconfig import (
@@ -91,8 +92,14 @@ def _address(a: Address, field: str) -> str:
     if a.family not in ("ipv4", "ipv6", "ssocks", "sdp", "sci"):
         raise ValueError(f"{field}: unknown address family {a.family!r}")
     _name(a.host, field)
-    if a.family == "ipv6" and ("[" in a.host or "]" in a.host):
-        raise ValueError(f"{field}: give the ipv6 host without brackets")
+    if a.family in ("ipv4", "ipv6"):
+        try:
+            ip = ipaddress.ip_address(a.host)
+        except ValueError:
+            raise ValueError(f"{field}: {a.host!r} is not an {a.family} address "
+                             "(drbdadm needs a literal IP; ipv6 without brackets)") from None
+        if ip.version != int(a.family[-1]):
+            raise ValueError(f"{field}: {a.host!r} is not an {a.family} address")
     if not 1 <= a.port <= 65535:
         raise ValueError(f"{field}: port {a.port} out of range [1..65535]")
     return str(a)

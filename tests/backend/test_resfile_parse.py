@@ -126,7 +126,7 @@ def test_parse_tree_errors() -> None:
         ("resource r0 { on a { node-id", "'TK_INTEGER' expected,\n\tbut got end of file"),
         ("resource r0 { on a { address 10.0.0.1:x; } }", "'TK_INTEGER' expected"),
         ("resource r0 { on a { device /dev/foo; } }", "could not determine the minor"),
-        ("resource r0 { on a { address [fd00::1; } }", "']' expected"),
+        ("resource r0 { on a { address ipv6 [fd00::1; } }", "']' expected"),
     ],
 )
 def test_more_parse_errors(text: str, fragment: str) -> None:
@@ -193,3 +193,52 @@ def test_round_trip_property(rc: ResourceConfig, data: st.DataObject) -> None:
     want.source = "p.res"
     assert back == want
     validate([back], host=local)
+
+
+ADDRESS_FORMS = {
+    "ipv4 10.0.0.1:7000": "ipv4:10.0.0.1:7000",
+    "10.0.0.1:7000": "ipv4:10.0.0.1:7000",
+    "ipv4 10.0.0.1 :7000": "ipv4:10.0.0.1:7000",
+    "ipv6 [fd00::1]:7000": "ipv6:[fd00::1]:7000",
+    "ipv4 10.0.0.299:7000": "ipv4:10.0.0.299:7000",  # drbdadm does not check octets
+    "[fd00::1]:7000": "'ssocks | sdp | ipv4 | ipv6 | <ipv4 address> ' expected",
+    "ipv6 fd00::1:7000": "'[' expected,\n\tbut got 'fd00::1:7000' (TK 303)",
+    'ipv4 "10.0.0.1:7000"': "'TK_IPADDR' expected,\n\tbut got '10.0.0.1:7000' (TK 281)",
+    "ipv4 host.example:7000": "'TK_IPADDR' expected,\n\tbut got 'host.example' (TK 281)",
+    "ipv4 10.0.0.1:0": "port 0 => 0 out of range [1..65535].",
+    "ipv4 10.0.0.1": "':' expected,\n\tbut got ';' (TK 59)",
+}
+
+
+def _addr_file(form: str) -> str:
+    return (
+        "resource r0 {\n"
+        f" on a {{ node-id 0; address {form}; volume 0 {{ device minor 1; disk /dev/x; }} }}\n"
+        " on b { node-id 1; address 10.0.0.2:7000; volume 0 { device minor 1; disk /dev/x; } }\n"
+        "}\n"
+    )
+
+
+@pytest.mark.parametrize("form", sorted(ADDRESS_FORMS))
+def test_address_forms(form: str) -> None:
+    want = ADDRESS_FORMS[form]
+    if ":" in want and " " not in want:
+        addr = parse(_addr_file(form), "t.res")[0].hosts["a"].address
+        assert addr is not None and addr.endpoint == want
+    else:
+        with pytest.raises(ResFileError) as exc:
+            parse(_addr_file(form), "t.res")
+        assert want in exc.value.message and exc.value.message.startswith("t.res:2: ")
+
+
+@pytest.mark.realtool
+@pytest.mark.parametrize("form", sorted(ADDRESS_FORMS))
+def test_address_forms_match_drbdadm(form: str, tmp_path: Path) -> None:
+    f = tmp_path / "t.res"
+    f.write_text(_addr_file(form))
+    res = drbdadm(["sh-nop"], f)
+    want = ADDRESS_FORMS[form]
+    if ":" in want and " " not in want:
+        assert res.ok, res.err
+    else:
+        assert res.rc == 10 and want in res.err

@@ -107,6 +107,12 @@ def test_ipv6_in_brackets() -> None:
         (lambda rc: setattr(rc.hosts["bravo"], "address", Address("ipv4", "10.0.0.2", 0)),
          "address"),
         (lambda rc: setattr(rc.hosts["alpha"].volumes[0], "minor", -1), "minor"),
+        (lambda rc: setattr(rc.hosts["bravo"], "address", Address("ipv4", "host.example", 7)),
+         "address"),
+        (lambda rc: setattr(rc.hosts["bravo"], "address", Address("ipv6", "10.0.0.2", 7)),
+         "address"),
+        (lambda rc: setattr(rc.hosts["bravo"], "address", Address("ipv6", "[fd00::1]", 7)),
+         "address"),
     ],
 )
 def test_hostile_or_bad_input_is_refused(mutate, field: str) -> None:
