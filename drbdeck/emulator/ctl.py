@@ -80,8 +80,9 @@ async def _write(c: Cluster, a: list[Any]) -> str:
         raise NodeStateError(f"node {a[0]} has no DRBD kernel running")
     result = write(a[1], a[2], a[3])
     if asyncio.iscoroutine(result):
-        await result
-    return f"wrote {a[3]} bytes to {a[1]}/{a[2]} on {a[0]}"
+        result = await result
+    done = f"wrote {a[3]} bytes to {a[1]}/{a[2]} on {a[0]}"
+    return f"{done}: {result}" if isinstance(result, str) and result else done
 
 
 async def _nodes(c: Cluster, a: list[Any]) -> list[dict[str, Any]]:
@@ -140,8 +141,8 @@ async def _handle(cluster: Cluster, reader: asyncio.StreamReader,
                 reply = {"ok": False, "error": str(exc), "code": exc.code}
             except (NodeStateError, ValueError, KeyError) as exc:
                 reply = {"ok": False, "error": str(exc).strip("'\""), "code": 10}
-            except Exception as exc:
-                reply = {"ok": False, "error": f"internal error: {exc!r}", "code": 10}
+            except Exception as exc:  # e.g. the DRBD kernel refusing a write
+                reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}", "code": 10}
             writer.write((json.dumps(reply) + "\n").encode())
             await writer.drain()
     finally:

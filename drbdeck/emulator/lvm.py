@@ -8,6 +8,7 @@ on ``md``, which lives as long as the LV (across node restarts).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,13 +92,15 @@ class LogicalVolume:
             self.used_bytes = min(self.size_bytes, self.used_bytes + max(0, nbytes))
 
     def attr(self) -> str:
+        """``lv_attr``; the 6th character is ``o`` while something (DRBD) holds it open."""
         health = "p" if self.failed else "-"
         if self.is_pool:
             opened = "o" if self.thin_lvs() else "-"
-            return f"twi-a{opened}tz-{health}"[:10].ljust(10, "-")
+            return f"twi-a{opened}tz-{health}"
+        opened = "o" if self.vg.is_open(self) else "-"
         if self.is_thin:
-            return f"Vwi-a-tz{health}-"
-        return f"-wi-a---{health}-"
+            return f"Vwi-a{opened}tz{health}-"
+        return f"-wi-a{opened}--{health}-"
 
 
 @dataclass(eq=False)
@@ -109,6 +112,11 @@ class VolumeGroup:
     extent_bytes: int = DEFAULT_EXTENT
     pv_name: str = "/dev/vdb"
     lvs: dict[str, LogicalVolume] = field(default_factory=dict)
+    #: asks the node whether an LV is held open (set by the node; DRBD attach)
+    opener: Callable[[LogicalVolume], bool] | None = None
+
+    def is_open(self, lv: LogicalVolume) -> bool:
+        return bool(self.opener and self.opener(lv))
 
     @property
     def size_bytes(self) -> int:
@@ -144,8 +152,9 @@ def thin_meta_bytes(pool_bytes: int) -> int:
 class LvmState:
     """All VGs of one node and the LV operations the commands need."""
 
-    def __init__(self) -> None:
+    def __init__(self, opener: Callable[[LogicalVolume], bool] | None = None) -> None:
         self.vgs: dict[str, VolumeGroup] = {}
+        self.opener = opener
         self._pv_letter = 0
 
     # -- setup ----------------------------------------------------------------------------
@@ -157,7 +166,7 @@ class LvmState:
             pv_name = f"/dev/vd{chr(ord('b') + self._pv_letter % 24)}"
             self._pv_letter += 1
         count = max(0, size_bytes // extent_bytes)
-        vg = VolumeGroup(name, count, extent_bytes, pv_name)
+        vg = VolumeGroup(name, count, extent_bytes, pv_name, opener=self.opener)
         self.vgs[name] = vg
         return vg
 

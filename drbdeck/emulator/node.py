@@ -48,7 +48,7 @@ class EmulatedNode:
         self.authorized_keys = authorized_keys or asyncssh.SSHAuthorizedKeys()
         self.fs = MemoryFS()
         self.proc = seed_node_fs(self.fs, name)
-        self.lvm = LvmState()
+        self.lvm = LvmState(opener=self._lv_open)
         self.loops = LoopTable()
         self.connections: set[asyncssh.SSHServerConnection] = set()
         self.session_events: set[asyncio.Event] = set()
@@ -71,6 +71,15 @@ class EmulatedNode:
         if dev is not None:
             return dev
         return self.loops.find(path)
+
+    def _lv_open(self, lv: Any) -> bool:
+        probe = getattr(self._kernel, "backing_in_use", None)
+        if probe is None:
+            return False
+        try:
+            return probe(lv.path) is not None or probe(lv.dm_path) is not None
+        except Exception:
+            return False
 
     # -- lifecycle ---------------------------------------------------------------------------
     @property

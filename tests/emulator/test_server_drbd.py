@@ -80,3 +80,26 @@ async def test_kernel_replaced_on_restart(cluster: Cluster) -> None:
     assert node.drbd is None
     await node.start()
     assert node.drbd is not None and node.drbd is not first
+
+
+async def test_ctl_write_and_open_attr(cluster: Cluster) -> None:
+    from drbdeck.emulator.ctl import CtlError, request, serve
+
+    async with connect(cluster, "alpha") as a, connect(cluster, "bravo") as b:
+        await _bring_up(a)
+        await _bring_up(b)
+        r = await asyncio.wait_for(a.run("lvs --reportformat json -o lv_attr vg0/r0_00000"), T)
+        assert '"lv_attr":"-wi-ao----"' in r.stdout
+        r = await asyncio.wait_for(a.run("drbdadm primary --force r0"), T)
+        assert r.exit_status == 0, r.stderr
+    sock = cluster.state_dir.ctl_socket
+    server = await serve(cluster, sock)
+    try:
+        out = await asyncio.to_thread(request, sock, "write", ["alpha", "r0", "0", "4096"])
+        assert out.startswith("wrote 4096 bytes to r0/0 on alpha")
+        with pytest.raises(CtlError, match="r9"):
+            await asyncio.to_thread(request, sock, "write", ["alpha", "r9", "0", "1"])
+        nodes = await asyncio.to_thread(request, sock, "nodes", [])
+        assert [n["name"] for n in nodes] == ["alpha", "bravo"]
+    finally:
+        server.close()
