@@ -109,3 +109,19 @@ def test_emulator_process_round_trip(tmp_path: Path) -> None:
                 proc.kill()
     assert code == 0
     assert not (state / "ctl.sock").exists()
+
+
+def test_port_in_use_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen()
+    try:
+        port = s.getsockname()[1]
+        code = main(["--nodes", "a", "--port-base", str(port), "--state-dir",
+                     str(tmp_path / "st")], Config())
+    finally:
+        s.close()
+    assert code == 1
+    assert "cannot start" in capsys.readouterr().err

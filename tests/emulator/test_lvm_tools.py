@@ -210,3 +210,28 @@ async def test_md_survives_on_lv(node: EmulatedNode) -> None:
     assert node.block_device("/dev/vg0/m").md == {"marker": 1}
     r = await sh(node, "lvs --reportformat json -o lv_attr vg0/m")
     assert report(r.out, "lv")[0]["lv_attr"][8] == "p"
+
+
+@pytest.mark.parametrize("line", [
+    "lvcreate --size 4096k -n v vg0 --yes",
+    "lvcreate -L4m -nv vg0 -y -Wn -an -Zn",
+    "lvcreate -L 4M -n v vg0 -y -W n --wipesignatures n",
+    "lvcreate -L 0.5g -n v vg0",
+    "lvcreate -l 1 -n v vg0",
+    "lvcreate vg0 -n v --size 4194304b",
+])
+async def test_lvcreate_spellings(node: EmulatedNode, line: str) -> None:
+    r = await sh(node, line)
+    assert r.status == 0, r.err
+    assert "v" in node.lvm.vgs["vg0"].lvs
+
+
+async def test_lvcreate_usage_errors(node: EmulatedNode) -> None:
+    r = await sh(node, "lvcreate -n v vg0")
+    assert r.status == 3 and "size" in r.err
+    r = await sh(node, "lvcreate -L 4M -n v")
+    assert r.status == 3 and "volume group" in r.err
+    r = await sh(node, "lvcreate -L 4M -n other/v vg0")
+    assert r.status == 3 and 'Inconsistent volume group names given: "other" and "vg0"' in r.err
+    r = await sh(node, "lvcreate --bogus -L 4M -n v vg0")
+    assert r.status == 3 and "--bogus" in r.err
