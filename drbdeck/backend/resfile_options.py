@@ -14,7 +14,12 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Spec:
-    """How one option's value is checked. kind: bool | enum | num | numenum | str | any."""
+    """How one option's value is checked.
+
+    kind: bool | enum | num | numenum | str (``hi`` = max length) | any |
+    flag (no value allowed) | int (plain integer token, no unit suffix) |
+    kwenum (a keyword choice; a wrong one is a plain parse error).
+    """
 
     kind: str
     values: tuple[str, ...] = ()
@@ -35,6 +40,8 @@ def _n(lo: int | None = None, hi: int | None = None) -> Spec:
 
 
 _S = Spec("str")
+_S63 = Spec("str", hi=63)
+_FLAG = Spec("flag")
 _ANY = Spec("any")
 
 RESOURCE_OPTIONS: dict[str, Spec] = {
@@ -64,8 +71,8 @@ NET_OPTIONS: dict[str, Spec] = {
     "rcvbuf-size": _n(0, 10485760),
     "ko-count": _n(0, 200),
     "allow-two-primaries": _b(),
-    "cram-hmac-alg": _S,
-    "shared-secret": _S,
+    "cram-hmac-alg": _S63,
+    "shared-secret": _S63,
     "after-sb-0pri": _e(
         "disconnect", "discard-younger-primary", "discard-older-primary",
         "discard-zero-changes", "discard-least-changes", "discard-local", "discard-remote",
@@ -78,21 +85,19 @@ NET_OPTIONS: dict[str, Spec] = {
     "always-asbp": _b(),
     "rr-conflict": _e("disconnect", "call-pri-lost", "violently", "retry-connect", "auto-discard"),
     "ping-timeout": _n(1, 300),
-    "data-integrity-alg": _S,
+    "data-integrity-alg": _S63,
     "tcp-cork": _b(),
     "on-congestion": _e("block", "pull-ahead", "disconnect"),
     "congestion-fill": _n(0, 20971520),
     "congestion-extents": _n(67, 65534),
-    "csums-alg": _S,
+    "csums-alg": _S63,
     "csums-after-crash-only": _b(),
-    "verify-alg": _S,
+    "verify-alg": _S63,
     "use-rle": _b(),
     "socket-check-timeout": _n(0, 300),
     "fencing": _e("dont-care", "resource-only", "resource-and-stonith"),
     "max-buffers": _n(32, 131072),
     "allow-remote-read": _b(),
-    "discard-my-data": _b(),
-    "tentative": _b(),
 }
 
 #: drbdadm does not range-check al-extents (the kernel clamps it), so neither do we.
@@ -115,7 +120,6 @@ DISK_OPTIONS: dict[str, Spec] = {
         "256K-striping", "512K-striping", "1M-striping",
     ),
     "rs-discard-granularity": _n(0, 1048576),
-    "max-bio-size": _n(512, 1048576),
     # peer-device options (also allowed in a connection's disk section)
     "resync-rate": _n(None, None),
     "c-plan-ahead": _n(0, 300),
@@ -143,20 +147,20 @@ HANDLERS: dict[str, Spec] = {
 }
 
 STARTUP: dict[str, Spec] = {
-    "wfc-timeout": _n(0, None),
-    "degr-wfc-timeout": _n(0, None),
-    "outdated-wfc-timeout": _n(0, None),
-    "wait-after-sb": _ANY,
+    "wfc-timeout": _n(0, 300000),
+    "degr-wfc-timeout": _n(0, 300000),
+    "outdated-wfc-timeout": _n(0, 300000),
+    "wait-after-sb": _b(),
     "become-primary-on": _ANY,
-    "stacked-timeouts": _ANY,
+    "stacked-timeouts": _FLAG,
 }
 
 GLOBAL: dict[str, Spec] = {
-    "usage-count": _e("yes", "no", "ask"),
-    "dialog-refresh": _n(0, None),
-    "minor-count": _n(1, None),
-    "disable-ip-verification": _ANY,
-    "udev-always-use-vnr": _ANY,
+    "usage-count": Spec("kwenum", ("yes", "no", "ask")),
+    "dialog-refresh": Spec("int"),
+    "minor-count": Spec("int"),
+    "disable-ip-verification": _FLAG,
+    "udev-always-use-vnr": _FLAG,
 }
 
 SECTIONS: dict[str, dict[str, Spec]] = {
@@ -178,9 +182,14 @@ EXPECTED: dict[str, str] = {
     "global": "dialog-refresh | minor-count | disable-ip-verification",
 }
 
-STR_MAX = 63
 _NUM = re.compile(r"^(\d+)([kKmMgGsS]?)$")
-_UNIT = {"": 1, "k": 1, "K": 1, "m": 1, "M": 1, "g": 1, "G": 1, "s": 1, "S": 1}
+#: unit suffixes are byte multipliers (``s`` = 512-byte sectors) ...
+_SUFFIX = {"k": 1024, "m": 1024**2, "g": 1024**3, "s": 512}
+#: ... converted into the option's own base unit (bytes unless listed)
+_BASE_UNIT = {
+    "size": 512, "peer-ack-window": 512, "c-fill-target": 512, "congestion-fill": 512,
+    "resync-rate": 1024, "c-max-rate": 1024, "c-min-rate": 1024,
+}
 
 
 def check_value(section: str, key: str, value: str | None) -> str | None:
@@ -200,20 +209,19 @@ def check_value(section: str, key: str, value: str | None) -> str | None:
         if value not in spec.values:
             return f"{head} Value is not valid.\nAllowed values are: " + " | ".join(spec.values)
     elif spec.kind == "str":
-        if len(value) > STR_MAX:
-            return f"{head} Value is too long.\nmax len: {STR_MAX}"
+        if spec.hi is not None and len(value) > spec.hi:
+            return f"{head} Value is too long.\nmax len: {spec.hi}"
     elif spec.kind in ("num", "numenum"):
         if spec.kind == "numenum" and value in spec.values:
             return None
         m = _NUM.match(value)
         if m is None:
-            if spec.kind == "numenum" and not value[:1].isdigit():
+            if spec.kind == "numenum":
                 return f"{head} Value is not valid."
             return f"{head} Value is not a number."
-        if m.group(2):
-            # unit suffixes scale in option-specific ways; drbdadm mostly accepts them
-            return None
         num = int(m.group(1))
+        if m.group(2):
+            num = num * _SUFFIX[m.group(2).lower()] // _BASE_UNIT.get(key, 1)
         if spec.lo is not None and num < spec.lo:
             return f"{head} Value is too small."
         if spec.hi is not None and num > spec.hi:

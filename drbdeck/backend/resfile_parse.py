@@ -175,8 +175,15 @@ class _Parser:
             if tok.quoted or tok.text not in allowed:
                 raise self.fail(EXPECTED[section], tok, tk=False)
             value: str | None = None
+            kind = allowed[tok.text].kind
+            if kind == "flag" and not self.at_punct(";"):
+                raise self.fail(";", self.next(";"))
             if not self.at_punct(";"):
                 vtok = self.word("TK_STRING")
+                if kind == "int" and (vtok.quoted or not _INT.match(vtok.text)):
+                    raise self.fail("TK_INTEGER", vtok)
+                if kind == "kwenum" and vtok.text not in allowed[tok.text].values:
+                    raise self.fail(" | ".join(allowed[tok.text].values), vtok, tk=False)
                 value = vtok.text
             reason = check_value(section, tok.text, value)
             if reason:
