@@ -141,3 +141,12 @@ def _with_common(rc: ResourceConfig, common: dict[str, dict[str, str]]) -> Resou
 
 def for_host(resources: list[ResourceConfig], host: str) -> list[ResourceConfig]:
     return [rc for rc in resources if host in rc.hosts]
+
+
+def tree(fs: object, config: str) -> resfile.DrbdConf:
+    """The parsed tree itself (global and common sections), for ``dump``."""
+    def read(p: str) -> str:
+        data: bytes = fs.read_bytes(p)  # type: ignore[attr-defined]
+        return data.decode("utf-8", "replace")
+
+    return resfile.parse_tree(config, read, fs.glob)  # type: ignore[attr-defined]

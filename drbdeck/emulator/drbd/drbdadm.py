@@ -17,7 +17,7 @@ from drbdeck.emulator.drbd import conf
 from drbdeck.emulator.drbd.conf import Target
 from drbdeck.emulator.drbd.drbdmeta import create_md
 from drbdeck.emulator.drbd.drbdsetup import NO_MODULE
-from drbdeck.emulator.drbd.dump import dump
+from drbdeck.emulator.drbd.dump import dump, dump_header, start_line
 from drbdeck.emulator.drbd.errors import DrbdError
 from drbdeck.emulator.drbd.status import status_text
 
@@ -113,15 +113,29 @@ async def drbdadm(inv: Invocation) -> int:
     if args.command == "sh-nop":
         return 0
     if args.command == "dump":
-        names = [t for t in args.targets if t != "all"]
-        sel = [rc for rc in resources if not names or rc.name in names]
-        for n in names:
-            if not any(rc.name == n for rc in resources):
-                inv.err(f"'{n}' not defined in your config.\n")
-                return 1
-        inv.out("".join(dump(rc, host) for rc in sel))
-        return 0
+        return _dump(inv, args, resources, host)
     return _run(inv, args, conf.for_host(resources, host), host)
+
+
+def _dump(inv: Invocation, args: Args, resources: list[ResourceConfig], host: str) -> int:
+    """``dump [all|RES...]``: with no names (or ``all``) the file/global/common header too."""
+    names = [t for t in args.targets if t != "all"]
+    for n in names:
+        if not any(rc.name == n for rc in resources):
+            inv.err(f"'{n}' not defined in your config.\n")
+            return 1
+    cfg = args.values.get("config") or conf.DEFAULT_CONF
+    tree = conf.tree(inv.node.fs, cfg)  # as written: without common folded in
+    sel = [rc for rc in tree.resources if not names or rc.name in names]
+
+    def read(path: str) -> str:
+        data: bytes = inv.node.fs.read_bytes(path)
+        return data.decode("utf-8", "replace")
+
+    head = dump_header(cfg, tree.global_opts, tree.common) if not names else ""
+    body = "".join(dump(rc, host, start_line(rc, read), named=bool(names)) for rc in sel)
+    inv.out(head + body)
+    return 0
 
 
 def _resolve(
