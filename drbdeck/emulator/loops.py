@@ -19,6 +19,10 @@ class LoopDevice:
     md: Any = None
     inode: int = field(default=0)
 
+    def allocate(self, nbytes: int) -> None:
+        """Data written (same call as on thin LVs); a loop device has no usage to track."""
+        return None
+
 
 class LoopTable:
     """``/dev/loopN`` → device; numbers are reused lowest-first like the kernel's."""

@@ -137,3 +137,38 @@ async def test_wrappers_and_probes(node: EmulatedNode) -> None:
     assert r.out == "/usr/sbin/lvcreate\n/usr/bin/cat\n"
     r = await sh(node, "command -v nothing-here")
     assert (r.status, r.out) == (1, "")
+
+
+def test_memory_fs_sparse_and_errors() -> None:
+    import errno
+
+    from drbdeck.emulator.fs import MemoryFS
+
+    fs = MemoryFS()
+    fs.mkdir("/d")
+    fs.truncate("/d/big", 1 << 40)  # a hole: costs nothing
+    assert fs.size("/d/big") == 1 << 40
+    with pytest.raises(OSError) as exc:
+        fs.read_bytes("/d/big")
+    assert exc.value.errno == errno.EFBIG
+    fs.write_bytes("/d/f", b"abc")
+    fs.rename("/d/f", "/")  # into a directory
+    assert fs.read_bytes("/f") == b"abc"
+    with pytest.raises(FileNotFoundError):
+        fs.write_bytes("/nodir/x", b"")
+    with pytest.raises(NotADirectoryError):
+        fs.listdir("/f")
+    with pytest.raises(OSError):
+        fs.rmdir("/d")  # not empty
+
+
+def test_proc_moves_with_time() -> None:
+    from drbdeck.emulator.seed import ProcModel
+
+    now = [100.0]
+    proc = ProcModel("alpha", clock=lambda: now[0])
+    first = proc.stat().split(b"\n")[0].split()[1:]
+    now[0] += 10
+    second = proc.stat().split(b"\n")[0].split()[1:]
+    assert sum(map(int, second)) > sum(map(int, first))
+    assert proc.loadavg() != ProcModel("bravo", clock=lambda: now[0]).loadavg()
