@@ -108,7 +108,8 @@ async def _report(inv: Invocation, kind: str, prog: str) -> int:
     except (LvmError, ArgError) as exc:
         return _fail(inv, exc, prog)
     inv.out(render(kind, rows, fields, json_out=fmt.startswith("json"),
-                   headings=not sc.has("noheadings"), separator=sc.last("sep")))
+                   headings=not sc.has("noheadings"), separator=sc.last("sep"),
+                   std=fmt == "json_std"))
     for e in errs:
         inv.err(f"  {e}\n")
     return rc

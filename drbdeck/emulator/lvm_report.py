@@ -189,14 +189,25 @@ def parse_select(expr: str) -> list[tuple[str, str]]:
     return terms
 
 
+def _json_value(field: str, value: str, std: bool) -> str:
+    """``json`` quotes everything; ``json_std`` writes numbers as numbers, blanks as null."""
+    if std and field in NUMERIC_FIELDS:
+        try:
+            float(value)
+        except ValueError:
+            return "null"
+        return value
+    return json.dumps(value)
+
+
 def render(kind: str, rows: list[dict[str, str]], fields: list[str], *, json_out: bool,
-           headings: bool, separator: str | None) -> str:
+           headings: bool, separator: str | None, std: bool = False) -> str:
     """The report text: LVM's JSON, or aligned columns / separator-joined values."""
     if json_out:
         lines = ["  {", '      "report": [', "          {", f'              "{kind}": [']
         body = []
         for row in rows:
-            items = ", ".join(f"{json.dumps(f)}:{json.dumps(row[f])}" for f in fields)
+            items = ", ".join(f"{json.dumps(f)}:{_json_value(f, row[f], std)}" for f in fields)
             body.append("                  {" + items + "}")
         if body:
             lines.append(",\n".join(body))

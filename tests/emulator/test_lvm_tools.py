@@ -235,3 +235,10 @@ async def test_lvcreate_usage_errors(node: EmulatedNode) -> None:
     assert r.status == 3 and 'Inconsistent volume group names given: "other" and "vg0"' in r.err
     r = await sh(node, "lvcreate --bogus -L 4M -n v vg0")
     assert r.status == 3 and "--bogus" in r.err
+
+
+async def test_json_std_numbers(node: EmulatedNode) -> None:
+    r = await sh(node, "lvs --reportformat json_std --units k --nosuffix "
+                 "-o lv_name,lv_size,data_percent,origin")
+    (row,) = report(r.out, "lv")
+    assert row == {"lv_name": "thin0", "lv_size": 52428800.0, "data_percent": 0.0, "origin": ""}
