@@ -52,6 +52,8 @@ async def write_file(link: NodeLink, path: str, data: bytes | str, mode: int = 0
         async with asyncio.timeout(timeout):
             async with sftp.open(tmp, "wb", asyncssh.SFTPAttrs(permissions=mode)) as fh:
                 await fh.write(payload)
+                with contextlib.suppress(asyncssh.SFTPOpUnsupported):
+                    await fh.fsync()  # the new content is on disk before it replaces the old
             await sftp.chmod(tmp, mode)  # the server's umask applied to open()
             await _rename(link, sftp, tmp, path)
     except (asyncssh.Error, OSError, TimeoutError, CommandFailed) as exc:
