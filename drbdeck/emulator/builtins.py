@@ -452,3 +452,21 @@ async def command_(inv: Invocation) -> int:
         else:
             inv.out(path + "\n")
     return rc
+
+
+@command("wipefs")
+async def wipefs(inv: Invocation) -> int:
+    """Signatures are not modelled: succeeds quietly for existing block devices."""
+    devs = [a for a in inv.argv[1:] if not a.startswith("-")]
+    for d in devs:
+        if inv.node.block_device(d) is None:
+            inv.err(f"wipefs: error: {d}: probing initialization failed: "
+                    "No such file or directory\n")
+            return 1
+    return 0
+
+
+@command("udevadm", "sync")
+async def settle(inv: Invocation) -> int:
+    """``udevadm settle`` and ``sync``: nothing is pending in an emulated node."""
+    return 0

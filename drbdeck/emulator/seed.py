@@ -86,6 +86,10 @@ class ProcModel:
         lines.append("procs_blocked 0")
         return ("\n".join(lines) + "\n").encode()
 
+    def uptime(self) -> bytes:
+        t = self._elapsed()
+        return f"{t:.2f} {t * _CPUS * 0.9:.2f}\n".encode()
+
     def net_dev(self) -> bytes:
         t = self._elapsed()
         head = (
@@ -117,5 +121,6 @@ def seed_node_fs(fs: MemoryFS, hostname: str) -> ProcModel:
     fs.set_dynamic("/proc/meminfo", proc.meminfo)
     fs.set_dynamic("/proc/stat", proc.stat)
     fs.set_dynamic("/proc/net/dev", proc.net_dev)
+    fs.set_dynamic("/proc/uptime", proc.uptime)
     fs.set_dynamic("/proc/sys/kernel/hostname", lambda: f"{hostname}\n".encode())
     return proc

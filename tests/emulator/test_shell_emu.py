@@ -172,3 +172,10 @@ def test_proc_moves_with_time() -> None:
     second = proc.stat().split(b"\n")[0].split()[1:]
     assert sum(map(int, second)) > sum(map(int, first))
     assert proc.loadavg() != ProcModel("bravo", clock=lambda: now[0]).loadavg()
+
+
+async def test_small_node_tools(node: EmulatedNode) -> None:
+    r = await sh(node, "udevadm settle && sync && cat /proc/uptime")
+    assert r.status == 0 and len(r.out.split()) == 2
+    r = await sh(node, "wipefs -a /dev/vg0/none")
+    assert r.status == 1 and "No such file or directory" in r.err
