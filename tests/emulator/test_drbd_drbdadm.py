@@ -83,14 +83,13 @@ async def test_create_md_refuses_overwrite_without_force() -> None:
     assert r.rc == 1
     assert r.out == "Operation cancelled.\n"
     assert "Do you really want to overwrite the existing meta-data?" in r.err
-    assert ("Command 'drbdmeta 1000 v09 /dev/vg0/r0_00000 internal create-md 3' terminated "
-            "with exit code 1") in r.err
+    assert "Command '" not in r.err
     r = await run(a, "drbdadm", "create-md", "--force", "--max-peers", "3", "r0")
     assert r.rc == 0 and "confirmation forced" in r.err
     assert a.devices["/dev/vg0/r0_00000"].md.max_peers == 3
     assert cl.network.facts.create_md[("alpha", "/dev/vg0/r0_00000")] == 2
     r = await run(a, "drbdadm", "create-md", "--max-peers=32", "r0", "--force")
-    assert r.rc == 10 and "MAX_PEERS argument not in allowed range 1 .. 31." in r.err
+    assert r.rc == 20 and "MAX_PEERS argument not in allowed range 1 .. 31." in r.err
     # the kernel holds it: drbdmeta refuses
     assert (await run(a, "drbdadm", "up", "r0")).rc == 0
     r = await run(a, "drbdadm", "create-md", "--force", "r0")

@@ -68,6 +68,15 @@ CASES = [
 ]
 
 
+def _without_banner(err: str) -> str:
+    """Real stderr minus the leading ``__DRBD_NODE__`` banner block, otherwise verbatim."""
+    lines = err.split("\n")
+    while lines and (not lines[0].strip() or "__DRBD_NODE__" in lines[0]
+                     or "PRETENDING" in lines[0]):
+        lines.pop(0)
+    return "\n".join(lines)
+
+
 def _strip_banner(err: str) -> str:
     keep = [ln for ln in err.splitlines()
             if ln.strip() and "__DRBD_NODE__" not in ln and "PRETENDING" not in ln]
@@ -164,3 +173,50 @@ async def test_dump_matches_real_drbdadm(tmp_path: object, which: str,
     # (alpha's `on` address is 127.0.0.1: `dump all` checks it exists on this host)
     assert real.returncode == 0, real.stderr
     assert (emu.rc, emu.out) == (0, real.stdout)
+
+
+@pytest.mark.realtool
+async def test_drbdadm_create_md_matches_real(tmp_path: object) -> None:
+    drbdadm = require_tool("drbdadm")
+    losetup = require_tool("losetup")
+    require_root("losetup")
+    img = os.path.join(str(tmp_path), "z.img")
+    with open(img, "wb") as f:
+        f.truncate(SIZE)
+    loop = subprocess.run([losetup, "-f", "--show", img], capture_output=True, text=True,
+                          check=False)
+    if loop.returncode != 0:
+        pytest.skip(f"no loop device available: {loop.stderr.strip()}")
+    dev = loop.stdout.strip()
+    text = (f"resource rz {{\n    volume 0 {{ device minor {MINOR}; disk {dev}; "
+            "meta-disk internal; }\n"
+            "    on alpha { node-id 0; address ipv4 127.0.0.1:7100; }\n"
+            "    on bravo { node-id 1; address ipv4 10.0.0.2:7100; }\n}\n")
+    missing = text.replace(dev, "/dev/nonexist")
+    path = os.path.join(str(tmp_path), "cm.res")
+    # run by name from PATH (as over SSH on a node): drbdadm then names drbdmeta the same way
+    env = {**os.environ, "__DRBD_NODE__": "alpha", "DRBD_DRIVER_VERSION_OVERRIDE": "9.2.12",
+           "PATH": os.path.dirname(drbdadm) + ":" + os.environ.get("PATH", "/usr/bin:/bin")}
+    runs = [(text, ["--max-peers=2"]), (text, ["--max-peers=2"]), (text, ["--force"]),
+            (missing, ["--max-peers=2"]), (missing, ["--max-peers=32"])]
+    real: list[subprocess.CompletedProcess[str]] = []
+    try:
+        for t, opts in runs:
+            with open(path, "w") as f:
+                f.write(t)
+            real.append(subprocess.run(["drbdadm", "-c", path, "create-md", *opts, "rz"],
+                                       capture_output=True, text=True, env=env, check=False,
+                                       stdin=subprocess.DEVNULL))
+    finally:
+        subprocess.run([losetup, "-d", dev], check=False)
+        lkbd = f"/var/lib/drbd/drbd-minor-{MINOR}.lkbd"
+        if os.path.exists(lkbd):
+            os.remove(lkbd)
+    node = make_cluster(["alpha"]).nodes["alpha"]
+    node.devices[dev] = FakeDev(dev, SIZE)
+    for (t, opts), r in zip(runs, real, strict=True):
+        node.fs.write_bytes(path, t.encode())
+        e = await run(node, "drbdadm", "-c", path, "create-md", *opts, "rz",
+                      env={"__DRBD_NODE__": "alpha"})
+        assert (e.rc, e.out) == (r.returncode, r.stdout), opts
+        assert e.err == _without_banner(r.stderr), opts

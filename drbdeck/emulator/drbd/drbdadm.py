@@ -265,7 +265,11 @@ def _create_md(
     for v in rc.host_view(host):
         if (tgt.volume is not None and v.number != tgt.volume) or v.diskless:
             continue
+        if inv.node.block_device(v.disk) is None:  # drbdadm's own probe fails first
+            inv.err(f"open({v.disk}) failed: No such file or directory\n")
         code = create_md(inv.node, v.disk, v.minor, max_peers, force, inv.out, inv.err)
+        if code == 1:  # "Operation cancelled.": drbdadm adds nothing (checked with 9.22)
+            return code
         if code:
             opt = " --force" if force else ""
             inv.err(

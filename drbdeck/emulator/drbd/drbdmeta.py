@@ -24,7 +24,7 @@ def create_md(
     """Initialise metadata on ``path``; returns drbdmeta's exit code."""
     if not 1 <= max_peers <= 31:
         err("MAX_PEERS argument not in allowed range 1 .. 31.\n")
-        return 10
+        return 20
     dev = node.block_device(path)
     if dev is None:
         err(f"open({path}) failed: No such file or directory\n")
@@ -76,7 +76,7 @@ async def drbdmeta(inv: Invocation) -> int:
         n = rest[0] if rest else "1"
         if not n.isdigit():
             inv.err("MAX_PEERS argument not in allowed range 1 .. 31.\n")
-            return 10
+            return 20
         return create_md(inv.node, path, int(minor_s), int(n), force, inv.out, inv.err)
     if cmd == "dstate":
         dev = inv.node.block_device(path)
