@@ -35,6 +35,14 @@ TOP_EXPECTED = (
 ON_EXPECTED = "disk | device | address | meta-disk | flexible-meta-disk | node-id | skip"
 VOLUME_EXPECTED = "device | disk | meta-disk | flex-meta-disk | }"
 CONNECTION_EXPECTED = "host | net | skip | }"
+#: drbdadm's lexer turns these into keyword tokens, so unquoted they are never a name/path
+RESERVED = frozenset({
+    "global", "common", "resource", "on", "floating", "stacked-on-top-of", "ignore-on",
+    "volume", "connection", "connection-mesh", "path", "host", "hosts", "skip", "include",
+    "device", "disk", "meta-disk", "flexible-meta-disk", "flex-meta-disk", "node-id",
+    "address", "minor", "port", "via", "options", "net", "startup", "handlers", "syncer",
+    "protocol", "template-file",
+})
 _DRBD_DEV = re.compile(r"^/dev/drbd(\d+)$")
 _INT = re.compile(r"^\d+$")
 _IPV4 = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
@@ -92,6 +100,13 @@ class _Parser:
     def word(self, expected: str = "TK_STRING") -> Token:
         tok = self.next(expected)
         if not tok.quoted and tok.text in ("{", "}", ";"):
+            raise self.fail(expected, tok)
+        return tok
+
+    def name(self, expected: str = "TK_STRING") -> Token:
+        """A name or path: a word that is not one of drbdadm's keywords (or any string)."""
+        tok = self.word(expected)
+        if not tok.quoted and tok.text in RESERVED:
             raise self.fail(expected, tok)
         return tok
 
@@ -193,7 +208,7 @@ class _Parser:
 
     # -- resource --------------------------------------------------------------------
     def resource(self, kw: Token) -> ResourceConfig:
-        name = self.word("TK_STRING")
+        name = self.name("TK_STRING")
         rc = ResourceConfig(name=name.text, source=self.path, line=kw.line)
         self.expect("{")
         while True:
@@ -257,6 +272,8 @@ class _Parser:
             first = self.word("minor | TK_PATH")
             if first.text == "minor" and not first.quoted:
                 vol.minor = self.integer()[0]
+            elif not first.quoted and first.text in RESERVED:
+                raise self.fail(VOLUME_EXPECTED, self.next(VOLUME_EXPECTED))
             else:
                 m = _DRBD_DEV.match(first.text)
                 if self.peek() is not None and self.peek().text == "minor":  # type: ignore[union-attr]
@@ -269,22 +286,28 @@ class _Parser:
                                    f"number of device '{first.text}' (use 'minor N')")
             self.expect(";")
         elif kw_ == "disk":
-            vol.disk = self.word("TK_PATH").text
+            vol.disk = self.name("TK_STRING").text
             self.expect(";")
         else:
-            parts = [self.word("internal | TK_PATH").text]
-            while not self.at_punct(";"):
-                parts.append(self.word().text)
+            parts = [self.name("TK_STRING").text]
+            nxt = self.peek()
+            if nxt is not None and not nxt.quoted and nxt.text.startswith("["):
+                parts.append(self.word().text)  # external meta-disk index: ``/dev/x [0]``
             self.expect(";")
             vol.meta_disk = " ".join(parts)
 
     # -- on sections -----------------------------------------------------------------
     def on_section(self, rc: ResourceConfig, kw: Token) -> None:
-        name = self.word("TK_STRING")
-        host = rc.hosts.get(name.text)
-        if host is None:
-            host = HostConfig(name=name.text, line=kw.line)
-            rc.hosts[name.text] = host
+        name = self.name("TK_STRING")
+        first = rc.hosts.get(name.text)
+        if first is not None:
+            ident = f"'{rc.name}: on {name.text}'"
+            raise ResFileError(
+                f"{self.path}:{kw.line}: conflicting use of host section {ident} ...\n"
+                f"{self.path}:{first.line}: host section {ident} first used here."
+            )
+        host = HostConfig(name=name.text, line=kw.line)
+        rc.hosts[name.text] = host
         self.expect("{")
         while True:
             tok = self.next(ON_EXPECTED)
@@ -382,7 +405,7 @@ class _Parser:
     def connection(self, kw: Token) -> ConnectionConfig:
         conn = ConnectionConfig(line=kw.line)
         if not self.at_punct("{"):
-            self.word()  # optional connection name
+            self.name()  # optional connection name
         self.expect("{")
         while True:
             tok = self.next(CONNECTION_EXPECTED)
@@ -403,7 +426,7 @@ class _Parser:
                 raise self.fail(CONNECTION_EXPECTED, tok)
 
     def host_line(self) -> tuple[str, Address | None]:
-        name = self.word("TK_STRING").text
+        name = self.name("TK_STRING").text
         addr: Address | None = None
         while True:
             tok = self.next(";")
@@ -440,7 +463,7 @@ class _Parser:
                 return
             if tok.text == "hosts" and not tok.quoted:
                 while not self.at_punct(";"):
-                    rc.mesh.append(self.word().text)
+                    rc.mesh.append(self.name().text)
                 self.expect(";")
             elif tok.text == "net" and not tok.quoted:
                 rc.net.update(self.options_block("net"))

@@ -44,6 +44,14 @@ def check_resource(rc: ResourceConfig) -> None:
                     f"{where}: in resource {rc.name}, on {host.name} {{ ... }}: "
                     "'device' keyword missing."
                 )
+            # without ``disk`` a volume is diskless, unless it names a meta-disk (EXP 9.22)
+            vols = [v for v in (local, base) if v is not None]
+            disk = next((v.disk for v in vols if v.disk is not None), None)
+            if disk is None and any(v.meta_disk is not None for v in vols):
+                raise ResFileError(
+                    f"{where}: in resource {rc.name}, on {host.name} {{ ... }}: "
+                    "'disk' keyword missing."
+                )
         if host.node_id in seen_ids:
             first = seen_ids[host.node_id]
             ident = f"'{rc.name}:{host.node_id}'"
@@ -54,8 +62,9 @@ def check_resource(rc: ResourceConfig) -> None:
         seen_ids[host.node_id] = host.node_id_line or host.line
     for conn in rc.connections:
         pairs = list(conn.hosts) + [h for p in conn.paths for h in p.hosts]
-        for name, addr in pairs:
-            if addr is None and name not in rc.hosts:
+        for name, _addr in pairs:
+            # drbd-utils 9.22 rejects this even when the host line carries an address (EXP)
+            if name not in rc.hosts:
                 raise ResFileError(
                     f"{_where(rc, conn.line)}: in resource {rc.name} a hostname (\"{name}\") "
                     "is given\nwith a \"host\" keyword, has no \"address\" keyword, and no "

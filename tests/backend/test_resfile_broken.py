@@ -31,6 +31,8 @@ REJECTED: dict[str, str] = {
     "long_secret.res": "for shared-secret. Value is too long.\nmax len: 63",
     "minor_abc.res": "2: Parse error: 'TK_INTEGER' expected,\n\tbut got 'abc' (TK 281)",
     "missing_node_id.res": ":3: in resource r0, on bravo { ... }: 'node-id' keyword missing.",
+    "missing_disk_with_meta_disk.res": ":2: in resource r0, on alpha { ... }: 'disk' keyword "
+    "missing.",
     "missing_device.res": ":2: in resource r0, on alpha { ... }: 'device' keyword missing.",
     "duplicate_node_id.res": ":3: conflicting use of node-id 'r0:0' ...",
     "node_id_range.res": ":3: node-id 40 => 40 out of range [0..32].",
@@ -60,7 +62,7 @@ ACCEPTED = [
     "ok_name_with_space.res",
     "ok_no_meta_disk.res",
     "ok_three_hosts_no_connections.res",  # drbdadm only warns
-    "ok_missing_disk.res",  # a volume without disk is diskless in 9.22
+    "ok_missing_disk.res",  # without disk (and meta-disk) a volume is diskless in 9.22
 ]
 
 
