@@ -293,8 +293,10 @@ class NodeLink:
             await self._conn.wait_closed()
             reason = client.lost_reason
             await self._drop_connection()
-            self._set(LinkStatus.OFFLINE, error=f"connection lost: {_describe(reason)}"
-                      if reason else "connection closed by the node")
+            # A short jittered pause even before the first retry: when the controller's
+            # own network blips, every node's link gets here at the same moment.
+            await self._backoff(LinkStatus.OFFLINE, f"connection lost: {_describe(reason)}"
+                                if reason else "connection closed by the node", 0)
 
     def _park(self, status: LinkStatus, error: str) -> None:
         self._set(status, error=error,
@@ -310,7 +312,7 @@ class NodeLink:
             self._offered = None
 
     async def _backoff(self, status: LinkStatus, error: str, attempts: int) -> None:
-        delay = self.restart_delay(attempts)
+        delay = self.restart_delay(max(attempts, 1))
         self._set(status, error=error, attempts=attempts, next_retry=time.time() + delay)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._kick.wait(), delay)
