@@ -41,9 +41,9 @@ RESERVED = frozenset({
     "volume", "connection", "connection-mesh", "path", "host", "hosts", "skip", "include",
     "device", "disk", "meta-disk", "flexible-meta-disk", "flex-meta-disk", "node-id",
     "address", "minor", "port", "via", "options", "net", "startup", "handlers", "syncer",
-    "protocol", "template-file",
+    "protocol", "template-file", "proxy", "inside", "outside",
 })
-_DRBD_DEV = re.compile(r"^/dev/drbd(\d+)$")
+_DRBD_NAME = re.compile(r"^drbd(\d+)$")
 _INT = re.compile(r"^\d+$")
 _IPV4 = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
 
@@ -108,6 +108,9 @@ class _Parser:
         tok = self.word(expected)
         if not tok.quoted and tok.text in RESERVED:
             raise self.fail(expected, tok)
+        if not tok.quoted and tok.text.startswith("["):
+            raise self.fail(expected, Token("[", tok.line, quoted=True), tk=False).with_suffix(
+                " (TK 91)")
         return tok
 
     def integer(self) -> tuple[int, Token]:
@@ -227,9 +230,9 @@ class _Parser:
                 rc.disk.update(self.options_block("disk"))
             elif kw_ in ("disk", "device", "meta-disk", "flexible-meta-disk", "flex-meta-disk"):
                 vol = rc.volumes.setdefault(0, VolumeConfig(number=0, line=tok.line))
-                self.volume_stmt(kw_, tok, vol)
+                self.volume_stmt(kw_, tok, vol, strict=True)
             elif kw_ == "volume":
-                self.volume(rc.volumes)
+                self.volume(rc.volumes, strict=True)
             elif kw_ == "on":
                 self.on_section(rc, tok)
             elif kw_ == "connection":
@@ -248,7 +251,7 @@ class _Parser:
             else:
                 raise self.fail(RESOURCE_EXPECTED, tok)
 
-    def volume(self, into: dict[int, VolumeConfig]) -> None:
+    def volume(self, into: dict[int, VolumeConfig], strict: bool = False) -> None:
         num, ntok = self.integer()
         vol = into.setdefault(num, VolumeConfig(number=num, line=ntok.line))
         self.expect("{")
@@ -260,14 +263,17 @@ class _Parser:
             if kw_ == "disk" and self.at_punct("{"):
                 vol.disk_options.update(self.options_block("disk"))
             elif kw_ in ("device", "disk", "meta-disk", "flex-meta-disk", "flexible-meta-disk"):
-                self.volume_stmt(kw_, tok, vol)
+                self.volume_stmt(kw_, tok, vol, strict)
             elif kw_ == "skip":
                 self.skip_block()
             else:
                 raise self.fail(VOLUME_EXPECTED, tok)
 
-    def volume_stmt(self, kw_: str, tok: Token, vol: VolumeConfig) -> None:
-        """``device …;``, ``disk …;``, ``meta-disk …;`` (volume-level statements)."""
+    def volume_stmt(self, kw_: str, tok: Token, vol: VolumeConfig, strict: bool = False) -> None:
+        """``device …;``, ``disk …;``, ``meta-disk …;`` (volume-level statements).
+
+        ``strict``: resource-level volumes, where drbdadm also checks device names.
+        """
         if kw_ == "device":
             first = self.word("minor | TK_PATH")
             if first.text == "minor" and not first.quoted:
@@ -275,15 +281,12 @@ class _Parser:
             elif not first.quoted and first.text in RESERVED:
                 raise self.fail(VOLUME_EXPECTED, self.next(VOLUME_EXPECTED))
             else:
-                m = _DRBD_DEV.match(first.text)
-                if self.peek() is not None and self.peek().text == "minor":  # type: ignore[union-attr]
+                explicit: int | None = None
+                nxt = self.peek()
+                if nxt is not None and nxt.text == "minor" and not nxt.quoted:
                     self.pos += 1
-                    vol.minor = self.integer()[0]
-                elif m:
-                    vol.minor = int(m.group(1))
-                else:
-                    raise self.err(first.line, f"Parse error: could not determine the minor "
-                                   f"number of device '{first.text}' (use 'minor N')")
+                    explicit = self.integer()[0]
+                vol.minor = self._device_minor(first, explicit, strict)
             self.expect(";")
         elif kw_ == "disk":
             vol.disk = self.name("TK_STRING").text
@@ -295,6 +298,33 @@ class _Parser:
                 parts.append(self.word().text)  # external meta-disk index: ``/dev/x [0]``
             self.expect(";")
             vol.meta_disk = " ".join(parts)
+
+    def _device_minor(self, tok: Token, explicit: int | None, strict: bool) -> int:
+        """The minor of ``device NAME [minor N]``, with drbdadm's device-name rules."""
+        name = tok.text.removeprefix("/dev/")
+        m = _DRBD_NAME.match(name)
+        where = f"{self.path}:{tok.line}"
+        if strict and not name.startswith("drbd"):
+            raise ResFileError(f"{where}: device name must start with /dev/drbd\n"
+                               "\t(/dev/ is optional, but drbd is required)")
+        if explicit is not None:
+            if strict and m is not None and int(m.group(1)) != explicit:
+                raise ResFileError(
+                    f"{where}: explicit minor number must match with device name\n"
+                    f"\tTry \"device /dev/drbd{explicit} minor {explicit};\",\n"
+                    "\tor leave off either device name or explicit minor.\n"
+                    "\tArbitrary device names must start with /dev/drbd_\n"
+                    "\tmind the '_'! (/dev/ is optional, but drbd_ is required)"
+                )
+            if strict and m is None and not name.startswith("drbd_"):
+                raise ResFileError(
+                    f"{where}: arbitrary device name must start with /dev/drbd_\n"
+                    "\tmind the '_'! (/dev/ is optional, but drbd_ is required)"
+                )
+            return explicit
+        if m is None:
+            raise ResFileError(f"{where}: no minor given nor device name contains a minor number")
+        return int(m.group(1))
 
     # -- on sections -----------------------------------------------------------------
     def on_section(self, rc: ResourceConfig, kw: Token) -> None:

@@ -29,6 +29,10 @@ class ResFileError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def with_suffix(self, suffix: str) -> ResFileError:
+        """The same error with text appended (e.g. drbdadm's ``(TK n)`` token code)."""
+        return ResFileError(self.message + suffix, self.exit_code)
+
 
 @dataclass
 class DrbdConf:

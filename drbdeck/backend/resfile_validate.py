@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from drbdeck.backend.resconfig import ResourceConfig
+from drbdeck.backend.resfile_options import PEER_DEVICE_OPTIONS
 from drbdeck.backend.resfile_types import ResFileError
 
 
@@ -76,6 +77,7 @@ def check_resource(rc: ResourceConfig) -> None:
             raise ResFileError(
                 f"{_where(rc, rc.line)}: in resource {rc.name} {a} is used for both endpoints"
             )
+    _check_peer_device_inheritance(rc)
     for name in rc.mesh or []:
         host = rc.hosts.get(name)
         if host is None or host.address is None:
@@ -83,6 +85,30 @@ def check_resource(rc: ResourceConfig) -> None:
                 f"\"connection-mesh\" (for \"{rc.name}\") with a host (\"{name}\") "
                 "that has no \"address\" defined"
             )
+
+
+def _check_peer_device_inheritance(rc: ResourceConfig) -> None:
+    """Peer-device options (c-max-rate …) in two connected hosts' volume ``disk`` sections
+    are inherited by the connection's peer devices, so they must agree."""
+    views = {h: {v.number: v.disk_options for v in rc.host_view(h)} for h in rc.hosts}
+    for host in rc.hosts:
+        try:
+            peers = rc.peers_of(host)
+        except KeyError:
+            continue
+        for peer, _, _ in peers:
+            if peer not in views:
+                continue
+            for number, mine in views[host].items():
+                theirs = views[peer].get(number, {})
+                for key in PEER_DEVICE_OPTIONS:
+                    a, b = mine.get(key), theirs.get(key)
+                    if a is not None and b is not None and a != b:
+                        raise ResFileError(
+                            f"{_where(rc, rc.line)}: in resource {rc.name}, ambiguous "
+                            f"inheritance for option \"{key}\".\n"
+                            f"should be \"{a}\" and \"{b}\" at the same time"
+                        )
 
 
 def _connection_endpoints(rc: ResourceConfig) -> list[tuple[str, str]]:

@@ -33,6 +33,8 @@ REJECTED: dict[str, str] = {
     "missing_node_id.res": ":3: in resource r0, on bravo { ... }: 'node-id' keyword missing.",
     "missing_disk_with_meta_disk.res": ":2: in resource r0, on alpha { ... }: 'disk' keyword "
     "missing.",
+    "ambiguous_inheritance.res": 'in resource r0, ambiguous inheritance for option "c-max-rate".'
+    '\nshould be "1000" and "2000" at the same time',
     "missing_device.res": ":2: in resource r0, on alpha { ... }: 'device' keyword missing.",
     "duplicate_node_id.res": ":3: conflicting use of node-id 'r0:0' ...",
     "node_id_range.res": ":3: node-id 40 => 40 out of range [0..32].",

@@ -125,7 +125,7 @@ def test_parse_tree_errors() -> None:
         ('resource r0 { net { shared-secret "abc', "unterminated string"),
         ("resource r0 { on a { node-id", "'TK_INTEGER' expected,\n\tbut got end of file"),
         ("resource r0 { on a { address 10.0.0.1:x; } }", "'TK_INTEGER' expected"),
-        ("resource r0 { on a { device /dev/foo; } }", "could not determine the minor"),
+        ("resource r0 { on a { device /dev/foo; } }", "no minor given nor device name"),
         ("resource r0 { on a { address ipv6 [fd00::1; } }", "']' expected"),
     ],
 )
@@ -242,3 +242,59 @@ def test_address_forms_match_drbdadm(form: str, tmp_path: Path) -> None:
         assert res.ok, res.err
     else:
         assert res.rc == 10 and want in res.err
+
+
+# device statement forms: (statement, resource-level?) → minor or drbdadm's message
+DEVICE_FORMS: dict[tuple[str, bool], int | str] = {
+    ("device minor 7;", False): 7,
+    ("device /dev/drbd7;", False): 7,
+    ("device drbd7;", False): 7,
+    ('device "/dev/drbd7";', False): 7,
+    ("device /dev/drbd7 minor 7;", True): 7,
+    ("device /dev/drbd_web minor 8;", True): 8,
+    ("device /dev/drbd1002 minor 1001;", False): 1001,  # only checked at resource level
+    ("device /dev/foo minor 1;", False): 1,
+    ("device /dev/drbd1002 minor 1001;", True): "explicit minor number must match",
+    ("device /dev/foo minor 1;", True): "device name must start with /dev/drbd\n",
+    ("device /dev/drbdx minor 1;", True): "arbitrary device name must start with /dev/drbd_",
+    ("device /dev/drbd_foo;", False): "no minor given nor device name contains a minor number",
+    ("device /dev/foo;", False): "no minor given nor device name contains a minor number",
+}
+
+
+def _device_file(stmt: str, resource_level: bool) -> str:
+    if resource_level:
+        return (f"resource r0 {{\n volume 0 {{ {stmt} disk /dev/x; }}\n"
+                " on a { node-id 0; address 10.0.0.1:7000; }\n"
+                " on b { node-id 1; address 10.0.0.2:7000; }\n}\n")
+    return (f"resource r0 {{\n on a {{ node-id 0; address 10.0.0.1:7000; volume 0 {{ {stmt} "
+            "disk /dev/x; } }\n"
+            " on b { node-id 1; address 10.0.0.2:7000; volume 0 { device minor 1; "
+            "disk /dev/x; } }\n}\n")
+
+
+@pytest.mark.parametrize("form", list(DEVICE_FORMS), ids=lambda f: f"{f[0]}-{f[1]}")
+def test_device_forms(form: tuple[str, bool]) -> None:
+    want = DEVICE_FORMS[form]
+    text = _device_file(*form)
+    if isinstance(want, int):
+        (rc,) = parse(text, "t.res")
+        validate([rc])
+        assert rc.host_view("a")[0].minor == want
+    else:
+        with pytest.raises(ResFileError) as exc:
+            parse(text, "t.res")
+        assert exc.value.message.startswith("t.res:2: ") and want in exc.value.message
+
+
+@pytest.mark.realtool
+@pytest.mark.parametrize("form", list(DEVICE_FORMS), ids=lambda f: f"{f[0]}-{f[1]}")
+def test_device_forms_match_drbdadm(form: tuple[str, bool], tmp_path: Path) -> None:
+    f = tmp_path / "t.res"
+    f.write_text(_device_file(*form))
+    res = drbdadm(["sh-nop"], f)
+    want = DEVICE_FORMS[form]
+    if isinstance(want, int):
+        assert res.ok, res.err
+    else:
+        assert res.rc != 0 and want in res.err
