@@ -513,6 +513,7 @@ class NodeLink:
         with ``await stream.stop()``; ``link.stop()`` stops all of them.
         """
         s = LinkStream(self, validate_argv(argv), on_line, on_start=on_start, restart=restart)
+        self._streams = [old for old in self._streams if old.running]
         self._streams.append(s)
         s.start()
         return s
