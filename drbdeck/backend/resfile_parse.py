@@ -20,7 +20,12 @@ from drbdeck.backend.resconfig import (
     VolumeConfig,
 )
 from drbdeck.backend.resfile_lex import Token, tokenize
-from drbdeck.backend.resfile_options import EXPECTED, SECTIONS, check_value
+from drbdeck.backend.resfile_options import (
+    EXPECTED,
+    PEER_DEVICE_OPTIONS,
+    SECTIONS,
+    check_value,
+)
 from drbdeck.backend.resfile_types import ResFileError
 
 ADDRESS_FAMILIES = ("ipv4", "ipv6", "ssocks", "sdp", "sci")
@@ -44,6 +49,7 @@ RESERVED = frozenset({
     "protocol", "template-file", "proxy", "inside", "outside",
 })
 _DRBD_NAME = re.compile(r"^drbd(\d+)$")
+_PEER_DEVICE_KEYS = frozenset(PEER_DEVICE_OPTIONS)
 _INT = re.compile(r"^\d+$")
 _IPV4 = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
 
@@ -65,6 +71,7 @@ class _Parser:
         self.path = path
         self.toks = tokenize(text, path)
         self.pos = 0
+        self.ambiguous: list[tuple[str, str, str]] = []  # (key, first, second) in a resource
 
     # -- token helpers ---------------------------------------------------------------
     def peek(self) -> Token | None:
@@ -146,7 +153,7 @@ class _Parser:
             self.pos += 1
             kw = tok.text if not tok.quoted else ""
             if kw == "global":
-                out.global_opts.update(self.options_block("global"))
+                out.global_opts.update(self.options_block("global", frozenset()))
             elif kw == "common":
                 out.common.update(self.common_block())
             elif kw == "resource":
@@ -173,7 +180,7 @@ class _Parser:
         while not self.at_punct("}"):
             tok = self.word(RESOURCE_EXPECTED)
             if tok.text in ("options", "net", "disk", "handlers", "startup") and not tok.quoted:
-                out.setdefault(tok.text, {}).update(self.options_block(tok.text))
+                out.setdefault(tok.text, {}).update(self.options_block(tok.text, frozenset()))
             elif tok.text == "skip":
                 self.skip_block()
             else:
@@ -181,8 +188,13 @@ class _Parser:
         self.expect("}")
         return out
 
-    def options_block(self, section: str) -> Options:
-        """``{ key [value]; … }`` with keys checked against the section's whitelist."""
+    def options_block(self, section: str, inherited: frozenset[str] | None = None) -> Options:
+        """``{ key [value]; … }`` with keys checked against the section's whitelist.
+
+        A key repeated with a different value is "ambiguous inheritance" for drbdadm when
+        the section is inherited further down (``inherited``: those keys; None = all);
+        such conflicts are collected in ``self.ambiguous`` for the enclosing resource.
+        """
         self.expect("{")
         opts: Options = {}
         allowed = SECTIONS[section]
@@ -207,25 +219,38 @@ class _Parser:
             if reason:
                 raise self.err(tok.line, f"Parse error: {reason}")
             self.expect(";")
-            opts[tok.text] = value if value is not None else "yes"
+            value = value if value is not None else "yes"
+            prev = opts.get(tok.text)
+            if prev is not None and prev != value and (inherited is None or tok.text in inherited):
+                self.ambiguous.append((tok.text, prev, value))
+            opts[tok.text] = value
 
     # -- resource --------------------------------------------------------------------
     def resource(self, kw: Token) -> ResourceConfig:
         name = self.name("TK_STRING")
         rc = ResourceConfig(name=name.text, source=self.path, line=kw.line)
+        self.ambiguous = []
         self.expect("{")
         while True:
             tok = self.peek()
-            if tok is None:
-                return rc  # drbdadm 9.22 accepts a missing final '}' at EOF (EXP)
-            self.pos += 1
-            if tok.is_punct("}"):
+            if tok is None or tok.is_punct("}"):
+                # drbdadm 9.22 accepts a missing final '}' at EOF (EXP)
+                self.pos += tok is not None
+                if self.ambiguous:
+                    key, a, b = self.ambiguous[0]
+                    raise ResFileError(
+                        f"{self.path}:{kw.line}: in resource {rc.name}, ambiguous inheritance "
+                        f"for option \"{key}\".\nshould be \"{a}\" and \"{b}\" at the same time"
+                    )
                 return rc
+            self.pos += 1
             kw_ = "" if tok.quoted else tok.text
-            if kw_ in ("options", "net", "handlers", "startup"):
-                target = {"options": rc.options, "net": rc.net, "handlers": rc.handlers,
+            if kw_ in ("options", "handlers", "startup"):
+                target = {"options": rc.options, "handlers": rc.handlers,
                           "startup": rc.startup}[kw_]
-                target.update(self.options_block(kw_))
+                target.update(self.options_block(kw_, frozenset()))
+            elif kw_ == "net":
+                rc.net.update(self.options_block("net"))
             elif kw_ == "disk" and self.at_punct("{"):
                 rc.disk.update(self.options_block("disk"))
             elif kw_ in ("disk", "device", "meta-disk", "flexible-meta-disk", "flex-meta-disk"):
@@ -261,7 +286,7 @@ class _Parser:
                 return
             kw_ = "" if tok.quoted else tok.text
             if kw_ == "disk" and self.at_punct("{"):
-                vol.disk_options.update(self.options_block("disk"))
+                vol.disk_options.update(self.options_block("disk", _PEER_DEVICE_KEYS))
             elif kw_ in ("device", "disk", "meta-disk", "flex-meta-disk", "flexible-meta-disk"):
                 self.volume_stmt(kw_, tok, vol, strict)
             elif kw_ == "skip":
@@ -358,7 +383,7 @@ class _Parser:
                 self.volume(host.volumes)
             elif kw_ == "disk" and self.at_punct("{"):
                 vol = host.volumes.setdefault(0, VolumeConfig(number=0, line=tok.line))
-                vol.disk_options.update(self.options_block("disk"))
+                vol.disk_options.update(self.options_block("disk", _PEER_DEVICE_KEYS))
             elif kw_ in ("device", "disk", "meta-disk", "flexible-meta-disk", "flex-meta-disk"):
                 vol = host.volumes.setdefault(0, VolumeConfig(number=0, line=tok.line))
                 self.volume_stmt(kw_, tok, vol)

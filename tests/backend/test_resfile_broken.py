@@ -35,6 +35,9 @@ REJECTED: dict[str, str] = {
     "missing.",
     "ambiguous_inheritance.res": 'in resource r0, ambiguous inheritance for option "c-max-rate".'
     '\nshould be "1000" and "2000" at the same time',
+    "dup_net_option.res": ':1: in resource r0, ambiguous inheritance for option "timeout".\n'
+    'should be "50" and "60" at the same time',
+    "dup_peer_device_option.res": 'ambiguous inheritance for option "c-min-rate".',
     "missing_device.res": ":2: in resource r0, on alpha { ... }: 'device' keyword missing.",
     "duplicate_node_id.res": ":3: conflicting use of node-id 'r0:0' ...",
     "node_id_range.res": ":3: node-id 40 => 40 out of range [0..32].",
@@ -64,6 +67,8 @@ ACCEPTED = [
     "ok_name_with_space.res",
     "ok_no_meta_disk.res",
     "ok_three_hosts_no_connections.res",  # drbdadm only warns
+    "ok_dup_resource_option.res",  # options { } repeats are not inherited
+    "ok_dup_volume_disk_option.res",  # only peer-device keys are inherited from volumes
     "ok_missing_disk.res",  # without disk (and meta-disk) a volume is diskless in 9.22
 ]
 
