@@ -120,6 +120,7 @@ class ResourceConfig:
     startup: Options = field(default_factory=dict)
     line: int = field(default=0, compare=False)
     mesh_line: int = field(default=0, compare=False)
+    end_line: int = field(default=0, compare=False)  # just past the closing brace
 
     def host_view(self, host: str) -> list[ResolvedVolume]:
         """The volumes ``host`` runs, resource-level blocks overridden by its ``on`` section."""

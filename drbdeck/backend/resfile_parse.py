@@ -236,6 +236,7 @@ class _Parser:
             if tok is None or tok.is_punct("}"):
                 # drbdadm 9.22 accepts a missing final '}' at EOF (EXP)
                 self.pos += tok is not None
+                rc.end_line = (tok.line if tok is not None else self._last_line()) + 1
                 if self.ambiguous:
                     key, a, b = self.ambiguous[0]
                     raise ResFileError(

@@ -61,6 +61,7 @@ def check_resource(rc: ResourceConfig) -> None:
                 f"{ident} ...\n{_where(rc, first)}: node-id {ident} first used here."
             )
         seen_ids[host.node_id] = host.node_id_line or host.line
+    _check_volume_sets(rc)
     for conn in rc.connections:
         pairs = list(conn.hosts) + [h for p in conn.paths for h in p.hosts]
         for name, _addr in pairs:
@@ -85,6 +86,22 @@ def check_resource(rc: ResourceConfig) -> None:
                 f"\"connection-mesh\" (for \"{rc.name}\") with a host (\"{name}\") "
                 "that has no \"address\" defined"
             )
+
+
+def _check_volume_sets(rc: ResourceConfig) -> None:
+    """Every host of a resource must define the same volume numbers."""
+    sets = {h.name: set(rc.volumes) | set(h.volumes) for h in rc.hosts.values()}
+    where = _where(rc, rc.end_line or rc.line)
+    for name, mine in sets.items():
+        for other, theirs in sets.items():
+            if other == name:
+                continue
+            for n in sorted(theirs - mine):
+                raise ResFileError(f"{where}: in resource {rc.name}, on {name} {{ ... }}: "
+                                   f"volume {n} missing (present on {other})")
+            for n in sorted(mine - theirs):
+                raise ResFileError(f"{where}: in resource {rc.name}, on {name} {{ ... }}: "
+                                   f"volume {n} not defined on {other}")
 
 
 def _check_peer_device_inheritance(rc: ResourceConfig) -> None:
@@ -138,20 +155,21 @@ def _endpoints(rc: ResourceConfig) -> dict[str, set[str]]:
 
 def check_conflicts(resources: Iterable[ResourceConfig]) -> None:
     """A minor per host and an address:port anywhere may be used by one resource only."""
-    minors: dict[tuple[str, int], ResourceConfig] = {}
+    minors: dict[tuple[str, int], tuple[ResourceConfig, int]] = {}
     addrs: dict[str, ResourceConfig] = {}
     for rc in resources:
         for host in rc.hosts:
             for vol in rc.host_view(host):
                 key = (host, vol.minor)
-                other = minors.get(key)
-                if other is not None and other is not rc:
+                seen = minors.get(key)
+                if seen is not None and (seen[0] is not rc or seen[1] != vol.number):
+                    other = seen[0]
                     ident = f"'device-minor:{host}:{vol.minor}'"
                     raise ResFileError(
                         f"{_where(rc, rc.line)}: conflicting use of device-minor {ident} ...\n"
                         f"{_where(other, other.line)}: device-minor {ident} first used here."
                     )
-                minors[key] = rc
+                minors[key] = (rc, vol.number)
         for eps in _endpoints(rc).values():
             for ep in sorted(eps):
                 other = addrs.get(ep)

@@ -38,6 +38,11 @@ REJECTED: dict[str, str] = {
     "dup_net_option.res": ':1: in resource r0, ambiguous inheritance for option "timeout".\n'
     'should be "50" and "60" at the same time',
     "dup_peer_device_option.res": 'ambiguous inheritance for option "c-min-rate".',
+    "volume_not_defined.res": ":7: in resource r0, on alpha { ... }: volume 1 not defined on "
+    "bravo",
+    "volume_missing.res": ":7: in resource r0, on alpha { ... }: volume 1 missing (present on "
+    "bravo)",
+    "same_minor_two_volumes.res": "conflicting use of device-minor 'device-minor:alpha:1' ...",
     "missing_device.res": ":2: in resource r0, on alpha { ... }: 'device' keyword missing.",
     "duplicate_node_id.res": ":3: conflicting use of node-id 'r0:0' ...",
     "node_id_range.res": ":3: node-id 40 => 40 out of range [0..32].",
@@ -69,6 +74,7 @@ ACCEPTED = [
     "ok_three_hosts_no_connections.res",  # drbdadm only warns
     "ok_dup_resource_option.res",  # options { } repeats are not inherited
     "ok_dup_volume_disk_option.res",  # only peer-device keys are inherited from volumes
+    "ok_unsorted_volumes.res",
     "ok_missing_disk.res",  # without disk (and meta-disk) a volume is diskless in 9.22
 ]
 
