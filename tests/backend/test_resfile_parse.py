@@ -298,3 +298,23 @@ def test_device_forms_match_drbdadm(form: tuple[str, bool], tmp_path: Path) -> N
         assert res.ok, res.err
     else:
         assert res.rc != 0 and want in res.err
+
+
+@pytest.mark.realtool
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_parse_reads_drbdadm_dump_the_same(case: str, tmp_path: Path) -> None:
+    """drbdadm's canonical ``dump`` re-print parses to the same per-host picture."""
+    text = render(CASES[case], "alpha")
+    f = tmp_path / "d.res"
+    f.write_text(text)
+    dump = drbdadm(["dump", "all"], f)
+    assert dump.rc == 0, dump.err
+    (ours,) = parse(text)
+    (theirs,) = parse(dump.out, "dump")
+    validate([theirs])
+    for section in ("options", "net", "disk", "handlers"):
+        assert getattr(ours, section) == getattr(theirs, section)
+    for h in ours.hosts:
+        assert ours.hosts[h].node_id == theirs.hosts[h].node_id
+        assert ours.host_view(h) == theirs.host_view(h)
+        assert ours.peers_of(h) == theirs.peers_of(h)
