@@ -425,16 +425,21 @@ def _program_path(name: str) -> str | None:
     return f"/usr/sbin/{name}" if name in _SBIN else f"/usr/bin/{name}"
 
 
-@command("which")
-async def which(inv: Invocation) -> int:
+def _print_paths(inv: Invocation, names: list[str]) -> int:
+    """Print where each program lives; exit 1 if any is missing (as ``which`` does)."""
     rc = 0
-    for name in inv.argv[1:]:
+    for name in names:
         path = _program_path(name)
         if path is None:
             rc = 1
         else:
             inv.out(path + "\n")
     return rc
+
+
+@command("which")
+async def which(inv: Invocation) -> int:
+    return _print_paths(inv, inv.argv[1:])
 
 
 @command("command")
@@ -444,14 +449,7 @@ async def command_(inv: Invocation) -> int:
     if not args or args[0] != "-v":
         inv.err("bash: command: only 'command -v NAME' is supported here\n")
         return 2
-    rc = 0
-    for name in args[1:]:
-        path = _program_path(name)
-        if path is None:
-            rc = 1
-        else:
-            inv.out(path + "\n")
-    return rc
+    return _print_paths(inv, args[1:])
 
 
 @command("wipefs")

@@ -320,25 +320,13 @@ async def lvremove(inv: Invocation) -> int:
     for vg_name, lv_name in targets:
         try:
             lv = st.lv(vg_name, lv_name)
-            if _in_use(inv, lv):
+            if st.vgs[vg_name].is_open(lv):
                 raise LvmError(f"Logical volume {vg_name}/{lv_name} in use.")
             gone = st.remove(vg_name, lv_name)
             inv.out("".join(f'  Logical volume "{x.name}" successfully removed.\n' for x in gone))
         except LvmError as exc:
             rc = _fail(inv, exc, "lvremove")
     return rc
-
-
-def _in_use(inv: Invocation, lv: LogicalVolume) -> bool:
-    """An LV DRBD has attached cannot be removed; asks the DRBD kernel when it can tell."""
-    kernel = getattr(inv.node, "drbd", None)
-    probe = getattr(kernel, "backing_in_use", None)
-    if probe is None:
-        return False
-    try:
-        return probe(lv.path) is not None or probe(lv.dm_path) is not None
-    except Exception:
-        return False
 
 
 _RESIZE_VALUE = {"-L": "size", "--size": "size", "-l": "extents", "--extents": "extents",
