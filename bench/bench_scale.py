@@ -34,7 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,11 +127,30 @@ def resource_config(r: Resource, addresses: dict[str, str]) -> ResourceConfig:
 # -- deployment over the node layer ----------------------------------------------------------
 
 
-async def _per_node(plan: Plan, fn: Callable[[str, list[Resource]], object]) -> float:
-    """Run ``fn(node, its resources)`` on every node at once; returns the wall time."""
-    t0 = time.perf_counter()
-    await asyncio.gather(*(fn(n, rs) for n, rs in plan.by_node.items() if rs))  # type: ignore[misc]
-    return time.perf_counter() - t0
+class Phases:
+    """Wall time and CPU seconds of each watched process, per named phase: the figures say
+    where setup time goes (emulator or client) without a profiler."""
+
+    def __init__(self, procs: dict[str, psutil.Process] | None = None) -> None:
+        self.procs = procs or {}
+        self.figures: dict[str, object] = {}
+
+    def _cpu(self) -> dict[str, float]:
+        return {k: (t := p.cpu_times()).user + t.system for k, p in self.procs.items()}
+
+    @contextlib.asynccontextmanager
+    async def phase(self, name: str) -> AsyncIterator[None]:
+        c0, t0 = self._cpu(), time.perf_counter()
+        yield
+        self.figures[f"{name}_s"] = round(time.perf_counter() - t0, 2)
+        c1 = self._cpu()
+        if c1:
+            self.figures[f"{name}_cpu_s"] = {k: round(c1[k] - c0[k], 2) for k in c1}
+
+
+async def _per_node(plan: Plan, fn: Callable[[str, list[Resource]], Awaitable[None]]) -> None:
+    """Run ``fn(node, its resources)`` on every node at once."""
+    await asyncio.gather(*(fn(n, rs) for n, rs in plan.by_node.items() if rs))
 
 
 async def _line(link: NodeLink, parts: Iterable[list[str]], sep: str = " && ") -> None:
@@ -141,8 +160,10 @@ async def _line(link: NodeLink, parts: Iterable[list[str]], sep: str = " && ") -
     await link.run_command_line(line, ["sh", "-c", f"{len(argvs)} commands"], check=True)
 
 
-async def deploy(pool: LinkPool, plan: Plan, addresses: dict[str, str]) -> dict[str, float]:
-    """Bring every replica up with as few round trips per node as possible; phase times."""
+async def deploy(pool: LinkPool, plan: Plan, addresses: dict[str, str],
+                 phases: Phases | None = None) -> Phases:
+    """Bring every replica up with as few round trips per node as possible."""
+    phases = phases or Phases()
     thin_lv = lv_kib(THIN_NET_KIB)
     thick_lv = lv_kib(plan.thick_kib)
     configs = {r.name: resource_config(r, addresses) for r in plan.resources}
@@ -169,24 +190,21 @@ async def deploy(pool: LinkPool, plan: Plan, addresses: dict[str, str]) -> dict[
     async def up(node: str, _rs: list[Resource]) -> None:
         await pool.get(node).run(["drbdadm", "up", "all"], check=True)
 
-    return {
-        "write_res_files_s": await _per_node(plan, files),
-        "lvcreate_s": await _per_node(plan, lvs),
-        "create_md_s": await _per_node(plan, create_md),
-        "up_s": await _per_node(plan, up),
-    }
+    for name, fn in (("write_res_files", files), ("lvcreate", lvs), ("create_md", create_md),
+                     ("up", up)):
+        async with phases.phase(name):
+            await _per_node(plan, fn)
+    return phases
 
 
 async def per_first_node(pool: LinkPool, plan: Plan, pick: Callable[[Resource], bool],
-                         argv: Callable[[list[Resource]], list[str]]) -> float:
+                         argv: Callable[[list[Resource]], list[str]]) -> None:
     """Run one command per node for the picked resources that node acts for."""
     mine: dict[str, list[Resource]] = {}
     for r in plan.resources:
         if pick(r):
             mine.setdefault(r.hosts[0], []).append(r)
-    t0 = time.perf_counter()
     await asyncio.gather(*(pool.get(n).run(argv(rs), check=True) for n, rs in mine.items()))
-    return time.perf_counter() - t0
 
 
 # -- what the events2 states say ---------------------------------------------------------------
@@ -381,8 +399,7 @@ async def bench(n_nodes: int, replicas: int, resync: int, thick_mib: int, idle_s
             streams.start()
             await wait_for("empty initial dumps", streams.initial_done, 60)
 
-            phases = await deploy(pool, plan, addresses)
-            out.update({k: round(v, 2) for k, v in phases.items()})
+            phases = await deploy(pool, plan, addresses, Phases({"emulator": emu, "client": me}))
             states = streams.states
             out["all_visible_after_up_s"] = round(await wait_for(
                 "every replica in events2", lambda: visible(states, plan) == plan.replicas,
@@ -391,15 +408,16 @@ async def bench(n_nodes: int, replicas: int, resync: int, thick_mib: int, idle_s
                 "every connection Connected", lambda: all_ok(states, plan), 120,
                 lambda: not_ok(states, plan)), 2)
 
-            out["new_current_uuid_s"] = round(await per_first_node(
-                pool, plan, lambda r: not r.thick,
-                lambda rs: ["drbdadm", "new-current-uuid", "--clear-bitmap",
-                            *(f"{r.name}/0" for r in rs)]), 2)
+            async with phases.phase("new_current_uuid"):
+                await per_first_node(pool, plan, lambda r: not r.thick,
+                                     lambda rs: ["drbdadm", "new-current-uuid",
+                                                 "--clear-bitmap", *(f"{r.name}/0" for r in rs)])
             out["thin_uptodate_after_s"] = round(await wait_for(
                 "thin replicas UpToDate", lambda: all_ok(states, plan, "UpToDate",
                                                          lambda r: not r.thick), 120,
                 lambda: not_ok(states, plan, "UpToDate")), 2)
             out["setup_total_s"] = round(time.perf_counter() - t0, 2)
+            out["setup_phases"] = phases.figures
 
             # Idle: every stream open, keepalives on, nothing changing.
             await asyncio.sleep(1.0)
