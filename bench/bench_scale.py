@@ -58,6 +58,10 @@ PORT_BASE = 7000
 MINOR_BASE = 1000
 
 
+class BenchError(Exception):
+    """A step of the bench failed or timed out; the message says which and how far it got."""
+
+
 @dataclass
 class Resource:
     """One planned resource: its replicas' nodes (first = the one that acts for it)."""
@@ -93,7 +97,7 @@ def make_plan(nodes: list[str], replicas: int, thick: int, thick_net_kib: int) -
     replicas and the thick subset spreads one primary per node over distinct links.
     """
     if len(nodes) < 3:
-        raise SystemExit("--nodes: at least 3 nodes are needed for 3 replicas per resource")
+        raise BenchError("--nodes: at least 3 nodes are needed for 3 replicas per resource")
     count = math.ceil(replicas / 3)
     res = [
         Resource(f"r{i:05d}", i, [nodes[(i + k) % len(nodes)] for k in range(3)], i < thick)
@@ -261,7 +265,7 @@ async def wait_for(what: str, pred: Callable[[], bool], timeout: float,
     t0 = time.perf_counter()
     while not pred():
         if time.perf_counter() - t0 > timeout:
-            raise SystemExit(f"timed out after {timeout:g} s waiting for {what}: {describe()}")
+            raise BenchError(f"timed out after {timeout:g} s waiting for {what}: {describe()}")
         await asyncio.sleep(0.1)
     return time.perf_counter() - t0
 
@@ -289,6 +293,46 @@ class Streams:
 
     def initial_done(self) -> bool:
         return all(s.initial_done for s in self.states.values())
+
+
+async def setup_replicas(pool: LinkPool, plan: Plan, addresses: dict[str, str],
+                         streams: Streams, phases: Phases | None = None,
+                         timeout: float = 120.0) -> dict[str, float]:
+    """Deploy ``plan`` and wait, through the events2 states, until every replica is visible
+    and connected and every thin replica is UpToDate (their initial sync skipped with
+    ``new-current-uuid --clear-bitmap``); thick replicas stay Inconsistent for
+    :func:`resync_thick`. Returns how long each wait took."""
+    phases = await deploy(pool, plan, addresses, phases)
+    states = streams.states
+    out = {}
+    out["all_visible_after_up_s"] = await wait_for(
+        "every replica in events2", lambda: visible(states, plan) == plan.replicas,
+        timeout, lambda: f"{visible(states, plan)}/{plan.replicas}")
+    out["all_connected_after_up_s"] = await wait_for(
+        "every connection Connected", lambda: all_ok(states, plan), timeout,
+        lambda: not_ok(states, plan))
+    async with phases.phase("new_current_uuid"):
+        await per_first_node(pool, plan, lambda r: not r.thick,
+                             lambda rs: ["drbdadm", "new-current-uuid", "--clear-bitmap",
+                                         *(f"{r.name}/0" for r in rs)])
+    out["thin_uptodate_after_s"] = await wait_for(
+        "thin replicas UpToDate",
+        lambda: all_ok(states, plan, "UpToDate", lambda r: not r.thick), timeout,
+        lambda: not_ok(states, plan, "UpToDate"))
+    return {k: round(v, 2) for k, v in out.items()}
+
+
+async def resync_thick(pool: LinkPool, plan: Plan, streams: Streams,
+                       timeout: float = 600.0) -> float:
+    """Force a primary for every thick resource (a full initial resync to both peers) and
+    wait until every replica of the plan is UpToDate; returns the seconds it took."""
+    t0 = time.perf_counter()
+    await per_first_node(pool, plan, lambda r: r.thick,
+                         lambda rs: ["drbdadm", "primary", "--force", *(r.name for r in rs)])
+    states = streams.states
+    await wait_for("resyncs done", lambda: all_ok(states, plan, "UpToDate"), timeout,
+                   lambda: not_ok(states, plan, "UpToDate"))
+    return time.perf_counter() - t0
 
 
 # -- CPU accounting ------------------------------------------------------------------------------
@@ -338,7 +382,7 @@ async def start_emulator(tmp: Path, names: list[str], timeout: float = 120.0
     while b"node(s) up" not in out.read_bytes():
         if proc.poll() is not None or time.perf_counter() - t0 > timeout:
             proc.kill()
-            raise SystemExit("emulator did not start: "
+            raise BenchError("emulator did not start: "
                              + (tmp / "emulator.err").read_text()[-2000:])
         await asyncio.sleep(0.05)
     return proc, state, time.perf_counter() - t0
@@ -399,23 +443,8 @@ async def bench(n_nodes: int, replicas: int, resync: int, thick_mib: int, idle_s
             streams.start()
             await wait_for("empty initial dumps", streams.initial_done, 60)
 
-            phases = await deploy(pool, plan, addresses, Phases({"emulator": emu, "client": me}))
-            states = streams.states
-            out["all_visible_after_up_s"] = round(await wait_for(
-                "every replica in events2", lambda: visible(states, plan) == plan.replicas,
-                120, lambda: f"{visible(states, plan)}/{plan.replicas}"), 2)
-            out["all_connected_after_up_s"] = round(await wait_for(
-                "every connection Connected", lambda: all_ok(states, plan), 120,
-                lambda: not_ok(states, plan)), 2)
-
-            async with phases.phase("new_current_uuid"):
-                await per_first_node(pool, plan, lambda r: not r.thick,
-                                     lambda rs: ["drbdadm", "new-current-uuid",
-                                                 "--clear-bitmap", *(f"{r.name}/0" for r in rs)])
-            out["thin_uptodate_after_s"] = round(await wait_for(
-                "thin replicas UpToDate", lambda: all_ok(states, plan, "UpToDate",
-                                                         lambda r: not r.thick), 120,
-                lambda: not_ok(states, plan, "UpToDate")), 2)
+            phases = Phases({"emulator": emu, "client": me})
+            out.update(await setup_replicas(pool, plan, addresses, streams, phases))
             out["setup_total_s"] = round(time.perf_counter() - t0, 2)
             out["setup_phases"] = phases.figures
 
@@ -433,7 +462,7 @@ async def bench(n_nodes: int, replicas: int, resync: int, thick_mib: int, idle_s
 
             # Fresh initial dumps: every node's stream restarted at once.
             out["events2_now_rtt_ms_median_max"] = await rtt(
-                pool.get(names[0]), ["drbdsetup", "events2", "all", "--now"], 5)
+                pool.get(names[0]), ["drbdsetup", "events2", "all", "--now"], 20)
             out["true_rtt_ms_median_max"] = await rtt(pool.get(names[0]), ["true"], 10)
             await streams.stop()
             t1 = time.perf_counter()
@@ -451,13 +480,7 @@ async def bench(n_nodes: int, replicas: int, resync: int, thick_mib: int, idle_s
                 emu_cpu.start()
                 my_cpu.start()
                 lines0 = streams.lines
-                t2 = time.perf_counter()
-                await per_first_node(pool, plan, lambda r: r.thick,
-                                     lambda rs: ["drbdadm", "primary", "--force",
-                                                 *(r.name for r in rs)])
-                await wait_for("resyncs done", lambda: all_ok(states, plan, "UpToDate"), 600,
-                               lambda: not_ok(states, plan, "UpToDate"))
-                out["resync_all_uptodate_s"] = round(time.perf_counter() - t2, 2)
+                out["resync_all_uptodate_s"] = round(await resync_thick(pool, plan, streams), 2)
                 out["emulator_resync_cpu_pct"] = emu_cpu.pct()
                 out["client_resync_cpu_pct"] = my_cpu.pct()
                 out["resync_events2_lines"] = streams.lines - lines0
@@ -498,8 +521,11 @@ def main() -> None:
     if a.quick and a.thick_mib == 1024:
         a.thick_mib = 256
     idle = a.idle if a.idle is not None else (3.0 if a.quick else 10.0)
-    with contextlib.suppress(KeyboardInterrupt):
+    try:
         print(json.dumps(asyncio.run(bench(n, m, resync, a.thick_mib, idle)), indent=2))
+    except BenchError as exc:
+        print(f"bench_scale: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":
