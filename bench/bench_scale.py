@@ -365,6 +365,61 @@ def rss_mib(proc: psutil.Process) -> float:
 # -- the emulator process ------------------------------------------------------------------------
 
 
+#: ``python -m drbdeck.cli.main`` plus a gc callback that appends the duration of every
+#: full (generation 2) collection to a file: full collections of the emulator's large heap
+#: stall every node at once, and only the process itself can time them.
+_EMULATOR_WITH_GC_LOG = """
+import gc, runpy, sys, time
+log = open(sys.argv.pop(1), "w", buffering=1)
+t0 = [0.0]
+def cb(phase, info):
+    if info["generation"] != 2:
+        return
+    if phase == "start":
+        t0[0] = time.perf_counter()
+    else:
+        log.write(f"{time.perf_counter() - t0[0]:.6f}\\n")
+gc.callbacks.append(cb)
+sys.argv[0] = "drbdeck"
+runpy.run_module("drbdeck.cli.main", run_name="__main__", alter_sys=True)
+"""
+
+
+class GcLog:
+    """Full (generation 2) collections of this process, timed with a gc callback."""
+
+    def __init__(self) -> None:
+        self.durations: list[float] = []
+        self._t0 = 0.0
+
+    def _cb(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._t0 = time.perf_counter()
+        else:
+            self.durations.append(time.perf_counter() - self._t0)
+
+    def __enter__(self) -> GcLog:
+        gc.callbacks.append(self._cb)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        gc.callbacks.remove(self._cb)
+
+
+def gc_figures(durations: list[float]) -> dict[str, float]:
+    """Count, total seconds and longest pause (ms) of full collections."""
+    return {"count": len(durations), "total_s": round(sum(durations), 2),
+            "max_ms": round(max(durations, default=0.0) * 1000, 1)}
+
+
+def read_gc_log(path: Path) -> list[float]:
+    with contextlib.suppress(OSError):
+        return [float(x) for x in path.read_text().split()]
+    return []
+
+
 async def start_emulator(tmp: Path, names: list[str], timeout: float = 120.0
                          ) -> tuple[subprocess.Popen[bytes], Path, float]:
     """``drbdeck emulator`` in its own process; output goes to files (a full pipe that
@@ -376,8 +431,8 @@ async def start_emulator(tmp: Path, names: list[str], timeout: float = 120.0
     with out.open("wb") as fo, (tmp / "emulator.err").open("wb") as fe:
         t0 = time.perf_counter()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "drbdeck.cli.main", "emulator", "--nodes", ",".join(names),
-             "--port-base", "0", "--state-dir", str(state)],
+            [sys.executable, "-c", _EMULATOR_WITH_GC_LOG, str(tmp / "emulator.gc"), "emulator",
+             "--nodes", ",".join(names), "--port-base", "0", "--state-dir", str(state)],
             stdout=fo, stderr=fe, env=env, cwd=Path(__file__).resolve().parent.parent)
     while b"node(s) up" not in out.read_bytes():
         if proc.poll() is not None or time.perf_counter() - t0 > timeout:
@@ -423,7 +478,7 @@ async def bench(n_nodes: int, replicas: int, resync: int, thick_mib: int, idle_s
     }
     me = psutil.Process()
     t_all = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmpname:
+    with tempfile.TemporaryDirectory() as tmpname, GcLog() as gclog:
         tmp = Path(tmpname)
         proc, state, startup = await start_emulator(tmp, names)
         emu = psutil.Process(proc.pid)
@@ -486,7 +541,8 @@ async def bench(n_nodes: int, replicas: int, resync: int, thick_mib: int, idle_s
                 out["resync_events2_lines"] = streams.lines - lines0
             out["emulator_rss_mib"] = rss_mib(emu)
             out["client_rss_mib"] = rss_mib(me)
-            out["client_gc_counts"] = list(gc.get_count())
+            out["emulator_full_gc"] = gc_figures(read_gc_log(tmp / "emulator.gc"))
+            out["client_full_gc"] = gc_figures(gclog.durations)
         finally:
             if streams is not None:
                 await streams.stop()
