@@ -13,6 +13,7 @@ that, the device size (an upper bound: a partial resync covers less than the dev
 
 from __future__ import annotations
 
+import re
 from collections import deque
 
 __all__ = [
@@ -124,17 +125,50 @@ class PathState:
 
 
 class PeerDeviceState:
-    """One volume's replication towards one peer (events2 ``peer-device``)."""
+    """One volume's replication towards one peer (events2 ``peer-device``).
 
-    __slots__ = ("_samples", "connection", "raw", "volume")
+    ``raw`` is filled lazily for the hottest line of a ``--statistics`` stream: DrbdState
+    may park the regex match of the latest progress line of a known key layout
+    (:meth:`_defer`) instead of updating the dict, and the match is folded into ``raw``
+    the next time anything reads ``raw``. Consecutive progress lines of one layout carry
+    the same keys, so only the newest parked match matters.
+    """
+
+    __slots__ = ("_pending_keys", "_pending_match", "_raw", "_samples", "connection", "volume")
 
     def __init__(self, connection: ConnectionState, volume: int) -> None:
         self.connection = connection
         self.volume = volume
-        self.raw: dict[str, str] = {}
+        self._raw: dict[str, str] = {}
+        self._pending_keys: tuple[str, ...] | None = None
+        self._pending_match: re.Match[str] | None = None
         # (time, "done" text, "out-of-sync" text or None), appended on every progress line
         # by DrbdState and converted only when a speed/ETA is asked for.
         self._samples: deque[tuple[float, str, str | None]] = deque(maxlen=_MAX_SAMPLES)
+
+    @property
+    def raw(self) -> dict[str, str]:
+        """Every key this peer device has been sent, latest value each (as printed)."""
+        if self._pending_match is not None:
+            self._flush()
+        return self._raw
+
+    def _defer(self, keys: tuple[str, ...], match: re.Match[str]) -> None:
+        """Park ``dict(zip(keys, match.groups()))`` for a later ``raw.update``.
+
+        ``keys`` must be the same tuple object for the same layout (a shared template's
+        keys); a parked match of another layout is folded in first, keeping the order.
+        """
+        if self._pending_keys is not keys and self._pending_match is not None:
+            self._flush()
+        self._pending_keys = keys
+        self._pending_match = match
+
+    def _flush(self) -> None:
+        keys, match = self._pending_keys, self._pending_match
+        self._pending_keys = self._pending_match = None
+        if keys is not None and match is not None:
+            self._raw.update(zip(keys, match.groups(), strict=True))
 
     replication = property(lambda self: self.raw.get("replication", "Off"))
     peer_disk = property(lambda self: self.raw.get("peer-disk", "DUnknown"))

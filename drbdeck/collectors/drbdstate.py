@@ -27,6 +27,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from itertools import repeat
+from typing import Any
 
 from drbdeck.collectors.drbdobjects import (
     ConnectionState,
@@ -42,6 +43,7 @@ from drbdeck.collectors.events2 import (
     parse_line,
     parse_timestamp,
 )
+from drbdeck.collectors.fieldtemplates import template_for
 
 __all__ = [
     "MAX_LINE",
@@ -69,14 +71,18 @@ _LOG_INTERVAL_S = 10.0
 #: Longest line feed_chunk() buffers; real lines are a few hundred characters.
 MAX_LINE = 65536
 
-#: Number of identity tokens per object type (for the change-line fast path).
-_IDENT_N = {k: len(v) for k, v in IDENTITY_KEYS.items() if k not in ("helper", "-")}
+#: For the change-line fast path: the first 11 characters of a ``change`` line of each
+#: object type that takes part ("change reso", "change peer", ...) -> number of tokens up
+#: to and including the last identity token. The 11-character prefixes are distinct.
+_HEAD_TOKENS = {
+    f"change {k}"[:11]: 2 + len(v) for k, v in IDENTITY_KEYS.items() if k not in ("helper", "-")
+}
+assert len(_HEAD_TOKENS) == 5
 _IDENT_SETS = {k: frozenset(v) for k, v in IDENTITY_KEYS.items()}
 
-# Infinite, stateless argument streams for map(str.split, tokens, ":", 1) - the fastest
-# way to split many tokens on their first colon without a Python-level loop.
+# Infinite, stateless argument stream for map(str.split, tokens, ":") - the fastest way to
+# split many tokens on their colon without a Python-level loop.
 _COLON = repeat(":")
-_ONE = repeat(1)
 
 _Obj = ResourceState | ConnectionState | DeviceState | PeerDeviceState | PathState
 _Merge = Callable[[_Obj, dict[str, str], float | None], None]
@@ -106,8 +112,9 @@ class DrbdState:
         self._last_log = float("-inf")
         self._suppressed = 0
         self._partial = ""
-        # "change <object> <identity tokens>" -> (merge, object, resource, identity keys)
-        self._fast: dict[str, tuple[_Merge, _Obj, ResourceState, frozenset[str]]] = {}
+        # "change <object> <identity tokens>" -> [merge, object, resource, identity keys,
+        # field template, last key layout, is peer-device] (see _remember)
+        self._fast: dict[str, list[Any]] = {}
         self._handlers: dict[str, Callable[[Event], str | None]] = {
             "resource": self._on_resource,
             "connection": self._on_connection,
@@ -129,34 +136,63 @@ class DrbdState:
             if body[:1].isdigit():
                 ts_text, _, body = body.partition(" ")
                 ts = parse_timestamp(ts_text)
-            head, _, tail = body.rpartition(" ")
-            ent = self._fast.get(head)
-            if ent is not None:
-                k, sep, v = tail.partition(":")
-                if sep and k and k not in ent[3] and "\x1b" not in tail:
-                    f = {k: v}
-                else:
-                    ent = None
-            elif body.startswith("change ") and "\x1b" not in body:
-                parts = body.split(" ")
-                n = _IDENT_N.get(parts[1])
-                if n is not None:
-                    ent = self._fast.get(" ".join(parts[: 2 + n]))
+            # "change <object> <identity tokens>" has a fixed token count per object type,
+            # recognisable from the line's first 11 characters; split off exactly that head
+            # and look the object up (a miss costs one dict lookup).
+            n = _HEAD_TOKENS.get(body[:11])
+            if n is not None and "\x1b" not in body:
+                parts = body.split(" ", n)
+                if len(parts) > n:
+                    rest = parts[n]
+                    ent = self._fast.get(body[: len(body) - len(rest) - 1])
                     if ent is not None:
-                        toks = parts[2 + n :]
-                        f = dict(map(str.split, toks, _COLON, _ONE))
-                        if len(f) != len(toks) or "" in f or not ent[3].isdisjoint(f):
-                            ent = None
+                        if " " in rest:
+                            tpl = ent[4]
+                            m = tpl.match(rest) if tpl is not None else None
+                            if m is not None:
+                                obj = ent[1]
+                                if tpl.progress_only and ent[6]:
+                                    # The hot case: a resync progress line of a known layout.
+                                    # Its values are folded into raw when raw is next read.
+                                    obj._defer(tpl.keys, m)
+                                    if tpl.done:
+                                        obj._samples.append(
+                                            (
+                                                self._clock() if ts is None else ts,
+                                                m.group(tpl.done),
+                                                m.group(tpl.oos)
+                                                if tpl.oos
+                                                else obj.raw.get("out-of-sync"),
+                                            )
+                                        )
+                                else:
+                                    ent[0](obj, dict(zip(tpl.keys, m.groups(), strict=False)), ts)
+                                self._applied(ent[2])
+                                return
+                            toks = rest.split(" ")
+                            # No maxsplit: a value containing ':' makes dict() raise and
+                            # the line takes the parser path, which handles it.
+                            f = dict(map(str.split, toks, _COLON))
+                            if len(f) != len(toks) or "" in f or not ent[3].isdisjoint(f):
+                                ent = None
+                            else:
+                                keys = tuple(f)
+                                if keys == ent[5]:  # a layout seen twice in a row: compile
+                                    ent[4] = template_for(keys)
+                                ent[5] = keys
+                        else:
+                            k, sep, v = rest.partition(":")
+                            if sep and k and k not in ent[3]:
+                                f = {k: v}
+                            else:
+                                ent = None
+                else:
+                    ent = self._fast.get(body)  # a change line with nothing but identity
         except (Events2ParseError, ValueError):
             ent = None
         if ent is not None:
             ent[0](ent[1], f, ts)
-            self.generation = gen = self.generation + 1
-            res = ent[2]
-            res.generation = gen
-            self._dirty.add(res.name)
-            if self._listeners:
-                self._notify(res.name)
+            self._applied(ent[2])
             return
         try:
             event = parse_line(line)
@@ -235,6 +271,14 @@ class DrbdState:
 
     # -- internals -----------------------------------------------------------------------
 
+    def _applied(self, res: ResourceState) -> None:
+        """Bookkeeping after a fast-path line changed ``res``."""
+        self.generation = gen = self.generation + 1
+        res.generation = gen
+        self._dirty.add(res.name)
+        if self._listeners:
+            self._notify(res.name)
+
     def _changed(self, name: str | None) -> None:
         if name is None:
             self._everything_dirty = True
@@ -280,7 +324,15 @@ class DrbdState:
             return
         f = ev.fields
         ident = " ".join([f"{k}:{f[k]}" for k in IDENTITY_KEYS[ev.object]])
-        self._fast[f"change {ev.object} {ident}"] = (merge, obj, res, _IDENT_SETS[ev.object])
+        self._fast[f"change {ev.object} {ident}"] = [
+            merge,
+            obj,
+            res,
+            _IDENT_SETS[ev.object],
+            None,  # FieldTemplate of the object's recurring multi-key layout, once seen
+            None,  # key tuple of the last multi-key change line (to spot a recurrence)
+            ev.object == "peer-device",
+        ]
 
     def _resource(self, name: str) -> ResourceState:
         res = self.resources.get(name)

@@ -1,0 +1,69 @@
+"""Field-layout templates: recognise a repeated ``key:value`` layout with one regex match.
+
+Why: with ``--statistics`` nearly every line of a resync storm is a ``change peer-device``
+progress line whose keys (``done received sent out-of-sync pending unacked dbdt1 eta``)
+come in the same order every time; only the values differ. Splitting such a line into
+tokens and each token on its colon allocates a list and two strings per token, which is
+most of the cost of applying the line. A compiled pattern of the literal keys with one
+capture group per value checks the whole layout in a single C-level pass, and the keys are
+then shared, pre-hashed constants.
+
+Exactness: the pattern is ``KEY1:([^ ]*) KEY2:([^ ]*) ...`` matched against the *whole*
+remainder of the line, so it matches exactly the texts whose space-separated tokens are
+those keys in that order, each followed by its first colon — the same split the parser
+does (values may contain further colons, as the parser allows). Anything else simply does
+not match and the caller falls back to the general path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+__all__ = ["MAX_TEMPLATES", "FieldTemplate", "template_for"]
+
+#: Upper bound on distinct compiled layouts; a real stream has a handful. Beyond it no new
+#: templates are made (lines still apply through the general path), so a stream with
+#: ever-changing keys cannot make us compile a regex per line.
+MAX_TEMPLATES = 256
+
+#: Keys that need the peer-device merge's special handling (phase change resets the
+#: progress samples), so a layout containing them is applied through the general merge.
+_PHASE_KEYS = frozenset(("replication", "resync-suspended"))
+
+
+class FieldTemplate:
+    """One compiled key layout.
+
+    ``match(text)`` returns a match whose ``groups()`` are the values in ``keys`` order, or
+    ``None``. ``done``/``oos`` are the group numbers (1-based) of ``done``/``out-of-sync``
+    or 0 when absent; ``progress_only`` is true when a peer-device line of this layout only
+    needs ``raw.update`` plus a progress sample (no phase keys).
+    """
+
+    __slots__ = ("done", "keys", "match", "oos", "progress_only")
+
+    def __init__(self, keys: tuple[str, ...]) -> None:
+        self.keys = keys
+        pattern = " ".join(f"{re.escape(k)}:([^ ]*)" for k in keys)
+        self.match: Callable[[str], re.Match[str] | None] = re.compile(pattern).fullmatch
+        self.done = keys.index("done") + 1 if "done" in keys else 0
+        self.oos = keys.index("out-of-sync") + 1 if "out-of-sync" in keys else 0
+        self.progress_only = _PHASE_KEYS.isdisjoint(keys)
+
+
+_CACHE: dict[tuple[str, ...], FieldTemplate] = {}
+
+
+def template_for(keys: tuple[str, ...]) -> FieldTemplate | None:
+    """The shared template for this key layout, or ``None`` when it cannot have one.
+
+    The caller guarantees the keys are non-empty, distinct and colon-free (they came out
+    of a validated line); ``None`` is returned when :data:`MAX_TEMPLATES` is reached.
+    """
+    tpl = _CACHE.get(keys)
+    if tpl is None:
+        if len(_CACHE) >= MAX_TEMPLATES:
+            return None
+        tpl = _CACHE[keys] = FieldTemplate(keys)
+    return tpl
