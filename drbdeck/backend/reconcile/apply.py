@@ -1,0 +1,294 @@
+"""Execute a reconciliation plan on one node through the node layer.
+
+Round trips for a node that needs everything: observe (one round trip of concurrent
+commands), prepare (LVs, candidate files, deletes), test+install files and create
+metadata, one batched ``adjust``, and — only on the designated node of a new resource —
+a status read and the initial-sync step. A node that is already right costs only the
+observe round trip (plus ``adjust`` of everything on a full sync).
+
+Each resource's steps stop at its first failure and the failure (command, output tail)
+lands in the report; other resources go on. ``NodeOffline`` is not caught: the caller
+(the node worker) keeps the desired state and retries after the reconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+from dataclasses import dataclass, field
+
+from drbdeck.backend.reconcile import plan as planmod
+from drbdeck.backend.reconcile.batch import Step, StepResult, run_steps
+from drbdeck.backend.reconcile.desired import NodeDesired, validate
+from drbdeck.backend.reconcile.observe import (
+    INCLUDE_FILE,
+    INCLUDE_TEXT,
+    RES_DIR,
+    NodeActual,
+    observe,
+    read_status,
+    res_path,
+)
+from drbdeck.backend.reconcile.plan import Plan, ResourcePlan, create_md_argv
+from drbdeck.backend.satellite import NodeLink
+from drbdeck.backend.satellite.errors import RemoteFileError
+
+#: Resources per ``drbdadm adjust`` process (keeps argv and one failure's blast small).
+ADJUST_CHUNK = 250
+
+
+@dataclass
+class ResourceReport:
+    name: str
+    ok: bool = True
+    actions: list[str] = field(default_factory=list)
+    error: str | None = None
+    command: str | None = None
+    output: str = ""  # tail of the failing command's stdout+stderr
+
+    def fail(self, error: str, command: list[str] | None = None, output: str = "") -> None:
+        if not self.ok:
+            return  # keep the first failure: later ones are its consequences
+        self.ok = False
+        self.error = error
+        self.command = shlex.join(command) if command else None
+        self.output = output
+
+
+@dataclass
+class ApplyReport:
+    node: str
+    full_sync: bool
+    resources: dict[str, ResourceReport] = field(default_factory=dict)
+    removed_files: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # node-wide problems
+    include_written: bool = False
+    round_trips: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and all(r.ok for r in self.resources.values())
+
+    @property
+    def changed(self) -> bool:
+        return (self.include_written or bool(self.removed_files)
+                or any(r.actions for r in self.resources.values()))
+
+    @property
+    def failed(self) -> dict[str, ResourceReport]:
+        return {n: r for n, r in self.resources.items() if not r.ok}
+
+
+def _fail_step(rep: ResourceReport, what: str, res: StepResult) -> None:
+    rep.fail(f"{what} failed", res.failed, res.tail)
+
+
+async def _contents(link: NodeLink, names: list[str]) -> dict[str, str]:
+    async def one(n: str) -> tuple[str, str | None]:
+        try:
+            return n, (await link.read_file(res_path(n))).decode("utf-8", "replace")
+        except RemoteFileError:
+            return n, None
+    pairs = await asyncio.gather(*(one(n) for n in names))
+    return {n: t for n, t in pairs if t is not None}
+
+
+class _Run:
+    """One apply: the plan, the report, and the phases in order."""
+
+    def __init__(self, link: NodeLink, desired: NodeDesired, plan: Plan,
+                 actual: NodeActual, timeout: float | None) -> None:
+        self.link, self.desired, self.plan, self.actual = link, desired, plan, actual
+        self.timeout = timeout
+        self.report = ApplyReport(desired.node, plan.full_sync, round_trips=1)
+        for n, rp in plan.resources.items():
+            rep = ResourceReport(n)
+            if rp.error:
+                rep.fail(rp.error)
+            self.report.resources[n] = rep
+
+    def rep(self, name: str) -> ResourceReport:
+        return self.report.resources[name]
+
+    def live(self) -> list[tuple[str, ResourcePlan]]:
+        return [(n, rp) for n, rp in self.plan.resources.items()
+                if rp.error is None and self.rep(n).ok]
+
+    async def steps(self, steps: list[Step], label: str) -> dict[str, StepResult]:
+        if not steps:
+            return {}
+        self.report.round_trips += 1
+        return await run_steps(self.link, steps, label=label, timeout=self.timeout)
+
+    async def prepare(self) -> None:
+        """Include file, LVs, candidate files, deletes, unknown files: all independent."""
+        steps: list[Step] = []
+        for n, rp in self.plan.resources.items():
+            if rp.delete:
+                steps.append(Step(f"del:{n}", rp.delete))
+            elif rp.lvcreate and rp.error is None:
+                steps.append(Step(f"lv:{n}", rp.lvcreate))
+        if self.plan.remove_files:
+            steps.append(Step("rm", [["rm", "-f", *self.plan.remove_files]]))
+        writes = [(n, rp.write) for n, rp in self.live() if rp.write is not None]
+
+        async def files() -> None:
+            if not (writes or self.plan.write_include):
+                return
+            await self.link.run(["mkdir", "-p", RES_DIR, "/etc/drbd.d"], check=True)
+            jobs = [self._write(n, f"{res_path(n)}.tmp", text) for n, text in writes]
+            if self.plan.write_include:
+                jobs.append(self._write(None, INCLUDE_FILE, INCLUDE_TEXT))
+            await asyncio.gather(*jobs)
+
+        if writes or self.plan.write_include:
+            self.report.round_trips += 1
+        results, _ = await asyncio.gather(self.steps(steps, "prepare"), files())
+        for key, res in results.items():
+            kind, _s, name = key.partition(":")
+            if kind == "rm":
+                if res.ok:
+                    self.report.removed_files = list(self.plan.remove_files)
+                else:
+                    self.report.errors.append(f"removing unknown files failed: {res.tail}")
+                continue
+            rep = self.rep(name)
+            argvs = self.plan.resources[name].delete if kind == "del" else \
+                self.plan.resources[name].lvcreate
+            if res.ok:
+                rep.actions += [shlex.join(a) for a in argvs]
+            else:
+                _fail_step(rep, "delete" if kind == "del" else "lvcreate", res)
+
+    async def _write(self, name: str | None, path: str, text: str) -> None:
+        try:
+            await self.link.write_file(path, text)
+            if name is None:
+                self.report.include_written = True
+        except RemoteFileError as exc:
+            if name is None:
+                self.report.errors.append(str(exc))
+            else:
+                self.rep(name).fail(f"writing {path} failed: {exc.reason}")
+
+    async def install(self) -> None:
+        """Test and install the candidates, check/create metadata."""
+        checks = [Step(n, [["drbdmeta", "--force", str(v.minor), "v09", v.lv_path,
+                            "internal", "dstate"]])
+                  for n, rp in self.live() for v in rp.check_md]
+        # a dstate check is one step per volume; keys repeat, so number them
+        checks = [Step(f"{s.key}:{i}", s.argvs) for i, s in enumerate(checks)]
+        no_md: dict[str, list[int]] = {}
+        if checks:
+            vols = [(n, v) for n, rp in self.live() for v in rp.check_md]
+            res = await self.steps(checks, "dstate")
+            for i, (n, v) in enumerate(vols):
+                r = res[f"{n}:{i}"]
+                if not r.ok and any("No valid meta data" in ln for ln in r.output):
+                    no_md.setdefault(n, []).append(v.number)
+        steps: list[Step] = []
+        for n, rp in self.live():
+            r = self.desired.resources[n]
+            argvs: list[list[str]] = []
+            if rp.write is not None:
+                tmp, final = f"{res_path(n)}.tmp", res_path(n)
+                argvs.append(["drbdadm", "--config-to-test", tmp, "--config-to-exclude",
+                              final, "sh-nop"])
+                argvs.append(["mv", "-f", tmp, final])
+            for vnr in sorted(set(rp.create_md) | set(no_md.get(n, []))):
+                argvs.append(create_md_argv(r, vnr))
+            if argvs:
+                steps.append(Step(n, argvs))
+        for n, res in (await self.steps(steps, "install")).items():
+            step = next(s for s in steps if s.key == n)
+            if res.ok:
+                self.rep(n).actions += [shlex.join(a) for a in step.argvs
+                                        if a[1] != "--config-to-test"]
+            else:
+                what = "the configuration check" if res.failed and \
+                    "--config-to-test" in res.failed else "installing the resource"
+                _fail_step(self.rep(n), what, res)
+
+    async def adjust(self) -> None:
+        names = [n for n, rp in self.live() if rp.adjust]
+        chunks = [names[i:i + ADJUST_CHUNK] for i in range(0, len(names), ADJUST_CHUNK)]
+        steps = [Step(f"a{i}", [["drbdadm", "adjust", *c]]) for i, c in enumerate(chunks)]
+        res = await self.steps(steps, "adjust")
+        retry: list[str] = []
+        for i, c in enumerate(chunks):
+            if res[f"a{i}"].ok:
+                for n in c:
+                    self.rep(n).actions.append("drbdadm adjust")
+            else:
+                retry += c
+        if not retry:
+            return
+        # which ones failed? adjust is idempotent: ask each on its own, in one round trip
+        single = [Step(n, [["drbdadm", "adjust", n]]) for n in retry]
+        for n, r in (await self.steps(single, "adjust each")).items():
+            if r.ok:
+                self.rep(n).actions.append("drbdadm adjust")
+            else:
+                _fail_step(self.rep(n), "drbdadm adjust", r)
+
+    async def initial(self) -> None:
+        cands = [(n, rp.initial) for n, rp in self.live() if rp.initial]
+        if not cands:
+            return
+        self.report.round_trips += 1
+        running = await read_status(self.link)
+        steps: list[Step] = []
+        for n, kind in cands:
+            r = self.desired.resources[n]
+            run = running.get(n)
+            if run is None:
+                continue
+            vols = [v.number for v in r.volumes if not v.diskless
+                    and (d := run.volumes.get(v.number)) is not None
+                    and d.disk in planmod.FRESH_STATES
+                    and not any(p.get(v.number) == "UpToDate" for p in run.peer_disks.values())]
+            if not vols:
+                continue
+            if kind == "force-primary":
+                steps.append(Step(n, [["drbdadm", "primary", "--force", n],
+                                      ["drbdadm", "secondary", n]]))
+            else:
+                steps.append(Step(n, [["drbdadm", "new-current-uuid", "--clear-bitmap",
+                                       f"{n}/{vnr}"] for vnr in vols]))
+        for n, res in (await self.steps(steps, "initial sync")).items():
+            if res.ok:
+                step = next(s for s in steps if s.key == n)
+                self.rep(n).actions += [shlex.join(a) for a in step.argvs]
+            else:
+                _fail_step(self.rep(n), "the initial sync", res)
+
+
+async def apply(link: NodeLink, desired: NodeDesired, *, full_sync: bool = False,
+                timeout: float | None = None) -> ApplyReport:
+    """Make the node match ``desired``; see the module docstring.
+
+    Raises ``DesiredError`` for a bad record (before anything is sent) and ``NodeOffline``
+    when the node is not connected.
+    """
+    validate(desired)
+    names = [n for n, r in desired.resources.items() if not r.deleting]
+    actual = await observe(link, names)
+    plan = planmod.diff(desired, actual, full_sync=full_sync)
+    stale = [n for n, rp in plan.resources.items()
+             if rp.write is not None and f"{n}.res" in actual.files]
+    if stale:  # maybe only the comment header differs: look before rewriting
+        plan = planmod.diff(desired, actual, full_sync=full_sync,
+                            contents=await _contents(link, stale))
+    run = _Run(link, desired, plan, actual, timeout)
+    if stale:
+        run.report.round_trips += 1
+    if not plan.changes:
+        return run.report
+    await run.prepare()
+    await run.install()
+    await run.adjust()
+    await run.initial()
+    return run.report
+
+
+__all__ = ["ApplyReport", "ResourceReport", "apply"]
