@@ -64,27 +64,38 @@ def main(
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
 
 
-def _run(argv: list[str], out: TextIO, err: TextIO, env: Any) -> int:
-    gp = _global_parser()
-    g = gp.parse_args(argv)
-    if g.group is None:
-        gp.print_help(out)
-        return EXIT_OK
-    group = find_group(g.group)
+def requests_for(words: list[str]) -> list[Request]:
+    """The requests ``GROUP COMMAND ARGS…`` would send (no global options; for tests and
+    tools). Usage errors raise SystemExit(2) like argparse, after printing to stderr."""
+    return _parse(words, sys.stdout)[2]
+
+
+def _parse(words: list[str], out: TextIO) -> tuple[Command, argparse.Namespace, list[Request]]:
+    """Group, command and its arguments → requests; SystemExit on help or usage errors."""
+    group = find_group(words[0]) if words else None
     if group is None:
-        gp.error(f"argument GROUP: unknown group {g.group!r}")
-        return EXIT_USAGE
-    command, words = _pick_command(group, g.rest, out)
+        argparse.ArgumentParser(prog=PROG).error(
+            f"argument GROUP: unknown group {words[0] if words else ''!r}"
+        )
+        raise AssertionError  # unreachable: error() exits
+    command, rest = _pick_command(group, words[1:], out)
     if command is None:
-        return words  # type: ignore[return-value]
-    prog = f"{PROG} {group.name} {command.name}"
-    parser = parser_for(prog, command)
-    argv_cmd = command.prepare(words) if command.prepare else words
-    args = parser.parse_intermixed_args(argv_cmd)
+        raise SystemExit(rest)
+    parser = parser_for(f"{PROG} {group.name} {command.name}", command)
+    args = parser.parse_intermixed_args(command.prepare(rest) if command.prepare else rest)
     try:
-        requests = command.build(args)
+        return command, args, command.build(args)
     except UsageError as exc:
         parser.error(str(exc))
+        raise
+
+
+def _run(argv: list[str], out: TextIO, err: TextIO, env: Any) -> int:
+    g = _global_parser().parse_args(argv)
+    if g.group is None:
+        _global_parser().print_help(out)
+        return EXIT_OK
+    command, args, requests = _parse([g.group, *g.rest], out)
     console = make_console(out, g.no_color)
     try:
         urls = controller_urls(g.controllers, env.get("LS_CONTROLLERS"))
@@ -101,7 +112,7 @@ def _run(argv: list[str], out: TextIO, err: TextIO, env: Any) -> int:
 def _pick_command(group: Group, rest: list[str], out: TextIO) -> tuple[Command | None, Any]:
     """The sub-command and its words; (None, exit code) after group help or an error."""
     if not rest or rest[0] in ("-h", "--help"):
-        print(_group_help(group), file=out)
+        print(_group_help(group), file=out if rest else sys.stderr)
         return None, EXIT_OK if rest else EXIT_USAGE
     command = group.find(rest[0])
     if command is None:
