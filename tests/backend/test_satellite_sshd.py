@@ -24,6 +24,7 @@ from drbdeck.backend.satellite import (
     RemoteFileError,
     fetch_host_key,
 )
+from drbdeck.backend.satellite.link import PREFERRED_CIPHERS
 from tests.conftest import require_root, require_tool
 from tests.sshd import Sshd, link_config, pin
 
@@ -68,6 +69,14 @@ async def test_run_returns_stdout_stderr_and_exit(link: NodeLink) -> None:
     assert r.node == "node-a" and not r.ok and r.duration >= 0
     r = await link.run(["uname", "-n"])
     assert r.ok and r.stdout_text.strip() == os.uname().nodename
+
+
+async def test_real_sshd_negotiates_the_preferred_cipher(link: NodeLink) -> None:
+    """AES-GCM halves SSH CPU against chacha20 (bench_scale), and OpenSSH offers it."""
+    conn = link.connection
+    assert conn is not None
+    assert conn.get_extra_info("send_cipher") == PREFERRED_CIPHERS[0]
+    assert conn.get_extra_info("recv_cipher") == PREFERRED_CIPHERS[0]
 
 
 async def test_hostile_arguments_arrive_as_single_literals(link: NodeLink, tmp_path: Path) -> None:
