@@ -23,11 +23,13 @@ LINSTOR_BOX = box.Box(
 Cell = str | tuple[str, str]
 
 
-def make_console(file: object, no_color: bool) -> Console:
-    """A console that never wraps tables (``width`` large) and honours ``--no-color``."""
+def make_console(file: object, no_color: bool, force_terminal: bool | None = None) -> Console:
+    """A console that never wraps tables (``width`` large) and honours ``--no-color``;
+    colours otherwise only on a terminal unless ``force_terminal``."""
     return Console(
         file=file,  # type: ignore[arg-type]
         no_color=no_color,
+        force_terminal=force_terminal,
         width=100_000,
         highlight=False,
         emoji=False,
