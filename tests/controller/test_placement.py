@@ -422,3 +422,28 @@ def test_bad_request_names_field(fields: dict[str, object], field_name: str) -> 
         place("r", req(**fields), [pool("a"), pool("b")])
     assert err.value.field == field_name
     assert str(err.value).startswith(f"{field_name}: ")
+
+
+def test_search_beats_greedy_when_the_best_pool_blocks_better_pairs() -> None:
+    # a is best alone, but it conflicts with b (rack) and c (room); b + c outscore a + d.
+    pools = [
+        pool("a", 100 * GIB, node_props={"Aux/rack": "1", "Aux/room": "x"}),
+        pool("b", 90 * GIB, node_props={"Aux/rack": "1", "Aux/room": "y"}),
+        pool("c", 90 * GIB, node_props={"Aux/rack": "2", "Aux/room": "x"}),
+        pool("d", 1 * GIB, node_props={"Aux/rack": "3", "Aux/room": "z"}),
+    ]
+    request = req(place_count=2, replicas_on_different=["rack", "room"])
+    assert nodes_of(place("r", request, pools)) == ["b", "c"]
+
+
+def test_search_finds_the_only_set_at_the_end_of_100_nodes() -> None:
+    pools = [
+        pool(f"n{i:03d}", (200 - i) * GIB, pool=f"p{j}", node_props={"Aux/rack": str(i % 2)})
+        for i in range(99)
+        for j in range(2)
+    ]
+    pools.append(pool("n099", 2 * GIB, node_props={"Aux/rack": "9"}))
+    request = req(place_count=3, replicas_on_different=["rack"])
+    assert nodes_of(place("r", request, pools)) == ["n000", "n001", "n099"]
+    with pytest.raises(NotEnoughNodes):
+        place("r", req(place_count=4, replicas_on_different=["rack"]), pools)

@@ -77,9 +77,10 @@ def valid_set(
 ) -> bool:
     if len({c.node for c in combo}) != len(combo):
         return False
-    kinds = {c.provider for c in combo} | {d.provider for d in deployed}
-    if len(kinds) > 1:
-        return False
+    kinds = {c.provider for c in combo}
+    deployed_kinds = {d.provider for d in deployed}
+    if (deployed_kinds and not kinds <= deployed_kinds) or (len(kinds) > 1 and not deployed_kinds):
+        return False  # new replicas take a deployed kind (or, with none, a single kind)
     all_props = [c.node_props for c in combo] + [props[d.node] for d in deployed]
     if req.replicas_on_same:
         if any("Aux/rack" not in p for p in (c.node_props for c in combo)):
@@ -91,7 +92,8 @@ def valid_set(
         caps[f"Aux/{k}"] = min(caps.get(f"Aux/{k}", v), v)
     for key, cap in caps.items():
         values = [p[key] for p in all_props if key in p]
-        if any(values.count(v) > cap for v in values):
+        new_values = [c.node_props[key] for c in combo if key in c.node_props]
+        if any(values.count(v) > cap for v in new_values):  # old violations are not ours
             return False
     return True
 

@@ -114,6 +114,31 @@ def _best_in_group(
                 v = c.node_props[k]
                 counts[k][v] = counts[k].get(v, 0) + delta
 
+    # suffix[k][v][i]: nodes at index >= i whose prop k has value v (v None: prop unset)
+    suffix: dict[str, dict[str | None, list[int]]] = {}
+    for k in caps:
+        values = {s.cand.node_props.get(k) for s in per_node}
+        rows = {v: [0] * (len(per_node) + 1) for v in values}
+        for i in range(len(per_node) - 1, -1, -1):
+            mine = per_node[i].cand.node_props.get(k)
+            for v, row in rows.items():
+                row[i] = row[i + 1] + (v == mine)
+        suffix[k] = rows
+
+    def room_left(i: int) -> int:
+        """How many more nodes from index i the caps could still admit (a bound)."""
+        room = len(per_node) - i
+        for k, cap in caps.items():
+            rows = suffix[k]
+            fit = rows[None][i] if None in rows else 0
+            fit += sum(
+                min(max(cap - counts[k].get(v, 0), 0), row[i])
+                for v, row in rows.items()
+                if v is not None
+            )
+            room = min(room, fit)
+        return room
+
     def walk(i: int, total: float) -> None:
         nonlocal steps
         steps += 1
@@ -122,7 +147,7 @@ def _best_in_group(
             if not best or total > best[0][0] + _EPS:
                 best[:] = [(total, list(chosen))]
             return
-        if len(per_node) - i < left or steps > STEP_BUDGET:
+        if steps > STEP_BUDGET or room_left(i) < left:
             return
         if best and total + prefix[i + left] - prefix[i] <= best[0][0] + _EPS:
             return
