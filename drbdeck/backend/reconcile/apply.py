@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from drbdeck.backend.reconcile import plan as planmod
@@ -29,9 +30,12 @@ from drbdeck.backend.reconcile.observe import (
     read_status,
     res_path,
 )
-from drbdeck.backend.reconcile.plan import Plan, ResourcePlan, create_md_argv
+from drbdeck.backend.reconcile.plan import Plan, ResourcePlan
 from drbdeck.backend.satellite import NodeLink
 from drbdeck.backend.satellite.errors import RemoteFileError
+
+#: The throw-away configuration that checks all candidate files at once.
+CHECK_CONF = f"{RES_DIR}/.drbdeck-check.conf"
 
 #: Resources per ``drbdadm adjust`` process (keeps argv and one failure's blast small).
 ADJUST_CHUNK = 250
@@ -171,6 +175,33 @@ class _Run:
             else:
                 self.rep(name).fail(f"writing {path} failed: {exc.reason}")
 
+    async def check_all(self) -> bool:
+        """Check every candidate together with the unchanged files in ONE drbdadm run.
+
+        ``--config-to-test`` takes one file, and each run parses the whole tree, so
+        testing 1,500 candidates one by one costs 1,500 full parses. A throw-away config
+        that includes the candidates instead of the files they replace is parsed once;
+        only if it fails do we fall back to the per-file test that tells which is bad.
+        """
+        live = dict(self.live())
+        changed = {n for n, rp in live.items() if rp.write is not None}
+        if not changed:
+            return True
+        gone = {n for n, rp in self.plan.resources.items() if rp.delete}
+        paths = [f"{res_path(n)}.tmp" for n in sorted(changed)]
+        for f in sorted(self.actual.files):
+            n = f[:-4]
+            if f.endswith(".res") and n not in changed and n not in gone and \
+                    f"{RES_DIR}/{f}" not in self.plan.remove_files:
+                paths.append(f"{RES_DIR}/{f}")
+        text = "".join(f'include "{p}";\n' for p in paths)
+        line = f"cat > {shlex.quote(CHECK_CONF)} && " + shlex.join(
+            ["drbdadm", "-c", CHECK_CONF, "sh-nop"])
+        self.report.round_trips += 1
+        res = await self.link.run_command_line(line, ["drbdadm", "-c", CHECK_CONF, "sh-nop"],
+                                               input=text, timeout=self.timeout)
+        return res.ok
+
     async def install(self) -> None:
         """Test and install the candidates, check/create metadata."""
         checks = [Step(n, [["drbdmeta", "--force", str(v.minor), "v09", v.lv_path,
@@ -186,50 +217,74 @@ class _Run:
                 r = res[f"{n}:{i}"]
                 if not r.ok and any("No valid meta data" in ln for ln in r.output):
                     no_md.setdefault(n, []).append(v.number)
+        one_by_one = not await self.check_all()
         steps: list[Step] = []
         for n, rp in self.live():
-            r = self.desired.resources[n]
-            argvs: list[list[str]] = []
-            if rp.write is not None:
-                tmp, final = f"{res_path(n)}.tmp", res_path(n)
-                argvs.append(["drbdadm", "--config-to-test", tmp, "--config-to-exclude",
-                              final, "sh-nop"])
-                argvs.append(["mv", "-f", tmp, final])
-            for vnr in sorted(set(rp.create_md) | set(no_md.get(n, []))):
-                argvs.append(create_md_argv(r, vnr))
-            if argvs:
-                steps.append(Step(n, argvs))
+            if rp.write is None:
+                continue
+            tmp, final = f"{res_path(n)}.tmp", res_path(n)
+            argvs = [["mv", "-f", tmp, final]]
+            if one_by_one:
+                argvs.insert(0, ["drbdadm", "--config-to-test", tmp, "--config-to-exclude",
+                                 final, "sh-nop"])
+            steps.append(Step(n, argvs))
         for n, res in (await self.steps(steps, "install")).items():
-            step = next(s for s in steps if s.key == n)
             if res.ok:
-                self.rep(n).actions += [shlex.join(a) for a in step.argvs
-                                        if a[1] != "--config-to-test"]
+                self.rep(n).actions.append(f"write {res_path(n)}")
             else:
                 what = "the configuration check" if res.failed and \
-                    "--config-to-test" in res.failed else "installing the resource"
+                    "--config-to-test" in res.failed else "installing the resource file"
                 _fail_step(self.rep(n), what, res)
+        # metadata after every file is in place: one drbdadm per max-peers value, so the
+        # configuration is parsed once for all of them, not once per volume
+        targets: dict[str, list[str]] = {}
+        for n, rp in self.live():
+            for vnr in sorted(set(rp.create_md) | set(no_md.get(n, []))):
+                targets.setdefault(n, []).append(f"{n}/{vnr}")
+        groups: dict[int, list[str]] = {}
+        for n in targets:
+            groups.setdefault(self.desired.resources[n].max_peers, []).append(n)
+        for peers, names in groups.items():
+            await self.batched(
+                names, lambda ns, p=peers: ["drbdadm", "create-md", "--force",
+                                            f"--max-peers={p}",
+                                            *(t for x in ns for t in targets[x])],
+                "create-md", lambda n, p=peers: [
+                    shlex.join(["drbdadm", "create-md", "--force", f"--max-peers={p}", t])
+                    for t in targets[n]])
 
-    async def adjust(self) -> None:
-        names = [n for n, rp in self.live() if rp.adjust]
+    async def batched(self, names: list[str], argv: Callable[[list[str]], list[str]],
+                      label: str, actions: Callable[[str], list[str]]) -> None:
+        """One process for many resources (chunked); on failure, each on its own.
+
+        Both commands used this way (adjust, create-md) are safe to repeat, so the
+        per-resource retry only tells which resource failed and why.
+        """
+        if not names:
+            return
         chunks = [names[i:i + ADJUST_CHUNK] for i in range(0, len(names), ADJUST_CHUNK)]
-        steps = [Step(f"a{i}", [["drbdadm", "adjust", *c]]) for i, c in enumerate(chunks)]
-        res = await self.steps(steps, "adjust")
+        steps = [Step(f"c{i}", [argv(c)]) for i, c in enumerate(chunks)]
+        res = await self.steps(steps, label)
         retry: list[str] = []
         for i, c in enumerate(chunks):
-            if res[f"a{i}"].ok:
+            if res[f"c{i}"].ok:
                 for n in c:
-                    self.rep(n).actions.append("drbdadm adjust")
+                    self.rep(n).actions += actions(n)
             else:
                 retry += c
         if not retry:
             return
-        # which ones failed? adjust is idempotent: ask each on its own, in one round trip
-        single = [Step(n, [["drbdadm", "adjust", n]]) for n in retry]
-        for n, r in (await self.steps(single, "adjust each")).items():
+        single = [Step(n, [argv([n])]) for n in retry]
+        for n, r in (await self.steps(single, f"{label} each")).items():
             if r.ok:
-                self.rep(n).actions.append("drbdadm adjust")
+                self.rep(n).actions += actions(n)
             else:
-                _fail_step(self.rep(n), "drbdadm adjust", r)
+                _fail_step(self.rep(n), f"drbdadm {label}", r)
+
+    async def adjust(self) -> None:
+        names = [n for n, rp in self.live() if rp.adjust]
+        await self.batched(names, lambda ns: ["drbdadm", "adjust", *ns], "adjust",
+                           lambda _n: ["drbdadm adjust"])
 
     async def initial(self) -> None:
         cands = [(n, rp.initial) for n, rp in self.live() if rp.initial]
