@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
-from drbdeck.emulator.drbd.objects import KV, Snap
+from drbdeck.emulator.drbd.objects import GROUPS, KV, Snap, Stored
 
 _DESTROY_ORDER = {"path": 0, "peer-device": 1, "connection": 2, "device": 3, "resource": 4}
 
@@ -32,7 +32,7 @@ class LineSpec:
 
 
 def diff(
-    old: dict[tuple[Any, ...], Snap],
+    old: dict[tuple[Any, ...], Stored],
     new: list[tuple[tuple[Any, ...], Snap]],
     progress: frozenset[tuple[Any, ...]] = frozenset(),
 ) -> list[LineSpec]:
@@ -45,14 +45,15 @@ def diff(
         if before is None:
             out.append(LineSpec("create", snap, snap.groups))
             continue
-        if snap.groups == before.groups:  # the common case: one C-level tuple compare
+        old_groups = before[GROUPS]
+        if snap.groups == old_groups:  # the common case: one C-level tuple compare
             if key in progress:
                 out.append(LineSpec("change", snap, (), progress=True))
             continue
-        changed = [g for g, og in zip(snap.groups, before.groups, strict=True) if g != og]
+        changed = [g for g, og in zip(snap.groups, old_groups, strict=True) if g != og]
         if changed or key in progress:
             out.append(LineSpec("change", snap, changed, progress=key in progress))
-    gone = [s for k, s in old.items() if k not in seen]
+    gone = [Snap._make(s) for k, s in old.items() if k not in seen]
     gone.sort(key=lambda s: _DESTROY_ORDER[s.kind])
     out.extend(LineSpec("destroy", s, []) for s in gone)
     return out

@@ -118,7 +118,7 @@ class DrbdKernel(ConfigOps, RoleOps):
                 md.disk_state = d.disk
         snaps = snapshot(res) if res.name in self.resources else []
         specs = diff(res.printed, snaps, progress)
-        res.printed = dict(snaps)
+        res.printed = {key: tuple(snap) for key, snap in snaps}
         self.events.send(res.name, specs)
 
     def helper(self, res: Resource, name: str, c: Connection | None, d: Device | None) -> None:
@@ -365,7 +365,7 @@ class DrbdKernel(ConfigOps, RoleOps):
         if c is None or key not in res.printed or vol not in c.peer_devices:
             return
         snap = peer_device_snap(res, c, c.peer_devices[vol])
-        res.printed[key] = snap
+        res.printed[key] = tuple(snap)
         self.events.send(res.name, [LineSpec("change", snap, [], progress=True)])
 
     def resync_finished(self, rs: Resync) -> None:

@@ -23,14 +23,14 @@ KV = tuple[str, str]
 _HAS_DISK = {"Inconsistent", "Outdated", "Consistent", "UpToDate"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Path:
     local: Address
     peer: Address
     established: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class PeerDevice:
     volume: int
     replication: str = "Off"
@@ -42,7 +42,7 @@ class PeerDevice:
     resync: Resync | None = None  # running resync this peer device takes part in
 
 
-@dataclass
+@dataclass(slots=True)
 class Connection:
     peer_node_id: int
     name: str  # conn-name: the peer's host name
@@ -60,7 +60,7 @@ class Connection:
         return self.peer_disks.get(volume, "none") != "none"
 
 
-@dataclass
+@dataclass(slots=True)
 class Device:
     volume: int
     minor: int
@@ -85,7 +85,7 @@ class Device:
         return self.disk_path if self.backing is not None else "none"
 
 
-@dataclass
+@dataclass(slots=True)
 class Resource:
     name: str
     node_id: int
@@ -96,7 +96,8 @@ class Resource:
     devices: dict[int, Device] = field(default_factory=dict)
     connections: dict[int, Connection] = field(default_factory=dict)
     config: Any = None  # the ResourceConfig it was brought up / adjusted with
-    printed: dict[tuple[Any, ...], Snap] = field(default_factory=dict)  # as last broadcast
+    # as last broadcast, each Snap stored as a plain tuple (see Stored)
+    printed: dict[tuple[Any, ...], Stored] = field(default_factory=dict)
 
     @property
     def suspended(self) -> str:
@@ -110,6 +111,8 @@ class Snap(NamedTuple):
     resource (``Resource.printed``), ~80 k of them at 10,000 replicas. Tuples of strings are
     untracked by the cyclic GC once a collection has seen them, whereas the former lists
     stayed tracked and made every full collection walk ~1 M objects (0.6–0.8 s pauses).
+    CPython untracks only *exact* tuples, so what the kernel keeps is ``tuple(snap)``
+    (:data:`Stored`), rebuilt into a Snap with ``Snap._make`` when a destroy line needs it.
     """
 
     kind: str  # resource | connection | device | peer-device | path
@@ -119,6 +122,11 @@ class Snap(NamedTuple):
     done: str | None = None  # peer-device while a resync has totals
     tail: tuple[KV, ...] = ()  # peer-device dbdt1/eta (statistics)
     pre_stats: tuple[KV, ...] = ()  # resource write-ordering slot
+
+
+#: a Snap as ``Resource.printed`` keeps it: the same fields in a plain (GC-untrackable) tuple
+Stored = tuple[Any, ...]
+GROUPS = 2  # index of Snap.groups in a Stored
 
 
 def yn(b: bool) -> str:
