@@ -447,3 +447,24 @@ def test_search_finds_the_only_set_at_the_end_of_100_nodes() -> None:
     assert nodes_of(place("r", request, pools)) == ["n000", "n001", "n099"]
     with pytest.raises(NotEnoughNodes):
         place("r", req(place_count=4, replicas_on_different=["rack"]), pools)
+
+
+def test_weights_override_changes_the_winner() -> None:
+    from drbdeck.backend.placement import Weights
+
+    pools = [pool("a", 100 * GIB, rsc_count=10), pool("b", 90 * GIB, rsc_count=1)]
+    assert nodes_of(place("r", req(place_count=1), pools)) == ["a"]
+    heavy = Weights(max_free_space=1.0, min_rsc_count=1.0)
+    assert nodes_of(place("r", req(place_count=1), pools, weights=heavy)) == ["b"]
+
+
+def test_tiebreaker_respects_autoplace_target_and_can_be_off() -> None:
+    pools = [
+        pool("a", 500 * GIB),
+        pool("b", 400 * GIB),
+        pool("c", GIB // 2, node_props={"AutoplaceTarget": "false"}),
+        pool("d", GIB // 2),
+    ]
+    placements = {"d": {"x", "y", "z"}}
+    assert place("r", req(place_count=2), pools, (), placements).tiebreaker == "d"
+    assert place("r", req(place_count=2), pools, auto_tiebreaker=False).tiebreaker is None
