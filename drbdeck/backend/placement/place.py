@@ -3,6 +3,17 @@
 Pure and deterministic: the same inputs give the same answer, nothing is
 written anywhere, so the controller can run it inside its store transaction
 and create the returned resources in the same one.
+
+Choices where LINSTOR's behaviour was not pinned down (linstor.md §5):
+- replicas-on-different counts only live diskful replicas; values that the
+  deployed replicas already over-use do not block new replicas with other values;
+- if deployed replicas already mix provider kinds, new ones may use any of them;
+- diskless-on-remaining takes every online Satellite/Combined node without a
+  replica (AutoplaceTarget is for diskful placement); the tie-breaker honours
+  AutoplaceTarget=false;
+- thin pools: free space >= size and >= MinThinFreeSpace (10 % of the total);
+- the search stops after ``select.STEP_BUDGET`` steps per group and keeps the
+  best set found, which only matters for many-key replicas-on-different.
 """
 
 from __future__ import annotations
