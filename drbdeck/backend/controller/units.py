@@ -17,7 +17,7 @@ UNITS: dict[str, int] = {
     "gib": 1 << 30, "t": 1 << 40, "tib": 1 << 40, "p": 1 << 50, "pib": 1 << 50,
     "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "pb": 10**15,
 }
-_SIZE = re.compile(r"^(\d+)(.*)$")
+_SIZE = re.compile(r"^(\d+)(\D*)(.*)$")
 MIN_VD_KIB = 4
 MAX_VD_KIB = 1 << 40
 
@@ -35,9 +35,11 @@ def parse_size_kib(text: str, default_unit: str = "GiB", field: str = "size") ->
     if m is None:
         raise SizeError(f"{field} '{text}': must be an integer followed by an optional unit "
                         "(K, KiB, M, MiB, G, GiB, T, TiB, P, PiB, kB, MB, GB, TB, PB, B, S)")
-    number, unit = int(m.group(1)), m.group(2).strip()
+    # the unit is the non-digit run after the number, as in the linstor client, so
+    # "1.5G" reports "." (the decimal point) as the bad unit
+    number, unit, rest = int(m.group(1)), m.group(2).strip(), m.group(3)
     mult = UNITS.get((unit or default_unit).lower())
-    if mult is None:
+    if mult is None or rest:
         raise SizeError(f"{field} '{text}': \"{unit}\" is not a valid unit (use K, KiB, M, "
                         "MiB, G, GiB, T, TiB, P, PiB, kB, MB, GB, TB, PB, B or S)")
     return -(-number * mult // 1024)
