@@ -246,14 +246,14 @@ class _Run:
             groups.setdefault(self.desired.resources[n].max_peers, []).append(n)
         for peers, names in groups.items():
             await self.batched(
-                names, lambda ns, p=peers: ["drbdadm", "create-md", "--force",
-                                            f"--max-peers={p}",
-                                            *(t for x in ns for t in targets[x])],
-                "create-md", lambda n, p=peers: [
+                names, lambda ns, p=peers: [["drbdadm", "create-md", "--force",
+                                             f"--max-peers={p}",
+                                             *(t for x in ns for t in targets[x])]],
+                "drbdadm create-md", lambda n, p=peers: [
                     shlex.join(["drbdadm", "create-md", "--force", f"--max-peers={p}", t])
                     for t in targets[n]])
 
-    async def batched(self, names: list[str], argv: Callable[[list[str]], list[str]],
+    async def batched(self, names: list[str], argv: Callable[[list[str]], list[list[str]]],
                       label: str, actions: Callable[[str], list[str]]) -> None:
         """One process for many resources (chunked); on failure, each on its own.
 
@@ -263,7 +263,7 @@ class _Run:
         if not names:
             return
         chunks = [names[i:i + ADJUST_CHUNK] for i in range(0, len(names), ADJUST_CHUNK)]
-        steps = [Step(f"c{i}", [argv(c)]) for i, c in enumerate(chunks)]
+        steps = [Step(f"c{i}", argv(c)) for i, c in enumerate(chunks)]
         res = await self.steps(steps, label)
         retry: list[str] = []
         for i, c in enumerate(chunks):
@@ -274,16 +274,16 @@ class _Run:
                 retry += c
         if not retry:
             return
-        single = [Step(n, [argv([n])]) for n in retry]
+        single = [Step(n, argv([n])) for n in retry]
         for n, r in (await self.steps(single, f"{label} each")).items():
             if r.ok:
                 self.rep(n).actions += actions(n)
             else:
-                _fail_step(self.rep(n), f"drbdadm {label}", r)
+                _fail_step(self.rep(n), label, r)
 
     async def adjust(self) -> None:
         names = [n for n, rp in self.live() if rp.adjust]
-        await self.batched(names, lambda ns: ["drbdadm", "adjust", *ns], "adjust",
+        await self.batched(names, lambda ns: [["drbdadm", "adjust", *ns]], "drbdadm adjust",
                            lambda _n: ["drbdadm adjust"])
 
     async def initial(self) -> None:
@@ -292,7 +292,8 @@ class _Run:
             return
         self.report.round_trips += 1
         running = await read_status(self.link)
-        steps: list[Step] = []
+        primary: list[str] = []
+        fresh: dict[str, list[int]] = {}
         for n, kind in cands:
             r = self.desired.resources[n]
             run = running.get(n)
@@ -305,17 +306,19 @@ class _Run:
             if not vols:
                 continue
             if kind == "force-primary":
-                steps.append(Step(n, [["drbdadm", "primary", "--force", n],
-                                      ["drbdadm", "secondary", n]]))
+                primary.append(n)
             else:
-                steps.append(Step(n, [["drbdadm", "new-current-uuid", "--clear-bitmap",
-                                       f"{n}/{vnr}"] for vnr in vols]))
-        for n, res in (await self.steps(steps, "initial sync")).items():
-            if res.ok:
-                step = next(s for s in steps if s.key == n)
-                self.rep(n).actions += [shlex.join(a) for a in step.argvs]
-            else:
-                _fail_step(self.rep(n), "the initial sync", res)
+                fresh[n] = vols
+        # a whole chunk of resources per drbdadm call, as for adjust
+        await self.batched(
+            primary, lambda ns: [["drbdadm", "primary", "--force", *ns],
+                                 ["drbdadm", "secondary", *ns]], "the initial sync",
+            lambda n: [f"drbdadm primary --force {n}", f"drbdadm secondary {n}"])
+        await self.batched(
+            list(fresh), lambda ns: [["drbdadm", "new-current-uuid", "--clear-bitmap",
+                                      *(f"{x}/{v}" for x in ns for v in fresh[x])]],
+            "skipping the initial sync",
+            lambda n: [f"drbdadm new-current-uuid --clear-bitmap {n}/{v}" for v in fresh[n]])
 
 
 async def apply(link: NodeLink, desired: NodeDesired, *, full_sync: bool = False,
