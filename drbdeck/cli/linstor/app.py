@@ -54,12 +54,15 @@ def main(
     stderr: TextIO | None = None,
     environ: dict[str, str] | None = None,
 ) -> int:
-    """Run one LINSTOR-style command; ``argv`` may start with global options."""
+    """Run one LINSTOR-style command; ``argv`` may start with global options.
+
+    ``config`` may carry ``controllers`` (a ``host[:port],…`` string), used when
+    ``--controllers`` is not given; ``LS_CONTROLLERS`` is appended either way."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     env = os.environ if environ is None else environ
     try:
-        return _run(argv, out, err, env)
+        return _run(argv, config, out, err, env)
     except SystemExit as exc:  # argparse: -h (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
 
@@ -90,7 +93,7 @@ def _parse(words: list[str], out: TextIO) -> tuple[Command, argparse.Namespace, 
         raise
 
 
-def _run(argv: list[str], out: TextIO, err: TextIO, env: Any) -> int:
+def _run(argv: list[str], config: object, out: TextIO, err: TextIO, env: Any) -> int:
     g = _global_parser().parse_args(argv)
     if g.group is None:
         _global_parser().print_help(out)
@@ -98,7 +101,8 @@ def _run(argv: list[str], out: TextIO, err: TextIO, env: Any) -> int:
     command, args, requests = _parse([g.group, *g.rest], out)
     console = make_console(out, g.no_color)
     try:
-        urls = controller_urls(g.controllers, env.get("LS_CONTROLLERS"))
+        option = g.controllers or getattr(config, "controllers", None) or None
+        urls = controller_urls(option, env.get("LS_CONTROLLERS"))
     except ConnectionFailed as exc:
         print(f"{PROG}: {exc}", file=err)
         return EXIT_CONNECTION
