@@ -123,7 +123,8 @@ class Transaction:
 
     def _snapshot(self, slot: Slot) -> None:
         if slot not in self._undo:
-            self._undo[slot] = copy.deepcopy(_get(self.model, slot))
+            old = _get(self.model, slot)
+            self._undo[slot] = old if old is _MISSING else copy.deepcopy(old)
 
     def edit(self, obj: T) -> T:
         self._snapshot(slot_of(obj))
