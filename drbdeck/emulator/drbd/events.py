@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
-from drbdeck.emulator.drbd.objects import GROUPS, KV, Snap, Stored
+from drbdeck.emulator.drbd.objects import GROUPS, KV, Entry, Snap, Stored
 
 _DESTROY_ORDER = {"path": 0, "peer-device": 1, "connection": 2, "device": 3, "resource": 4}
 
@@ -33,30 +33,38 @@ class LineSpec:
 
 def diff(
     old: dict[tuple[Any, ...], Stored],
-    new: list[tuple[tuple[Any, ...], Snap]],
+    new: list[Entry],
+    build: Callable[[str, Any, tuple[tuple[KV, ...], ...]], Snap],
     progress: frozenset[tuple[Any, ...]] = frozenset(),
-) -> list[LineSpec]:
-    """The lines one batch prints: creates/changes in ``new`` order, then destroys."""
+) -> tuple[list[LineSpec], dict[tuple[Any, ...], Stored]]:
+    """The lines one batch prints (creates/changes in ``new`` order, then destroys) and
+    what is printed afterwards.
+
+    Only state groups decide whether an object prints, so a full Snap (with identity and
+    statistics) is built only for created, changed or progress-reporting objects; the
+    others keep their stored form, whose statistics are never read again."""
     out: list[LineSpec] = []
-    seen: set[tuple[Any, ...]] = set()
-    for key, snap in new:
-        seen.add(key)
+    printed: dict[tuple[Any, ...], Stored] = {}
+    for key, kind, src, groups in new:
         before = old.get(key)
         if before is None:
-            out.append(LineSpec("create", snap, snap.groups))
+            snap = build(kind, src, groups)
+            printed[key] = tuple(snap)
+            out.append(LineSpec("create", snap, groups))
             continue
+        prog = bool(progress) and key in progress
         old_groups = before[GROUPS]
-        if snap.groups == old_groups:  # the common case: one C-level tuple compare
-            if key in progress:
-                out.append(LineSpec("change", snap, (), progress=True))
+        if groups == old_groups and not prog:  # the common case: one C-level tuple compare
+            printed[key] = before
             continue
-        changed = [g for g, og in zip(snap.groups, old_groups, strict=True) if g != og]
-        if changed or key in progress:
-            out.append(LineSpec("change", snap, changed, progress=key in progress))
-    gone = [Snap._make(s) for k, s in old.items() if k not in seen]
+        snap = build(kind, src, groups)
+        printed[key] = tuple(snap)
+        changed = [g for g, og in zip(groups, old_groups, strict=True) if g != og]
+        out.append(LineSpec("change", snap, changed, progress=prog))
+    gone = [Snap._make(s) for k, s in old.items() if k not in printed]
     gone.sort(key=lambda s: _DESTROY_ORDER[s.kind])
     out.extend(LineSpec("destroy", s, []) for s in gone)
-    return out
+    return out, printed
 
 
 def helper_specs(resource: str, helper: str, context: list[KV]) -> tuple[LineSpec, LineSpec]:

@@ -29,8 +29,10 @@ from drbdeck.emulator.drbd.objects import (
     Connection,
     Device,
     Resource,
+    build,
     peer_device_snap,
     snapshot,
+    state,
 )
 from drbdeck.emulator.drbd.resync import Resync
 from drbdeck.emulator.drbd.role_ops import RoleOps
@@ -116,9 +118,10 @@ class DrbdKernel(ConfigOps, RoleOps):
             md = d.md
             if md is not None and d.disk in _PERSISTED:
                 md.disk_state = d.disk
-        snaps = snapshot(res) if res.name in self.resources else []
-        specs = diff(res.printed, snaps, progress)
-        res.printed = {key: tuple(snap) for key, snap in snaps}
+        entries = state(res) if res.name in self.resources else []
+        specs, res.printed = diff(
+            res.printed, entries, lambda kind, src, g: build(res, kind, src, g), progress
+        )
         self.events.send(res.name, specs)
 
     def helper(self, res: Resource, name: str, c: Connection | None, d: Device | None) -> None:

@@ -169,88 +169,111 @@ _PD_STATS_TAIL: tuple[KV, ...] = (("pending", "0"), ("unacked", "0"))
 _YN: dict[bool, str] = {True: "yes", False: "no"}
 
 
-def snapshot(res: Resource) -> list[tuple[tuple[Any, ...], Snap]]:
-    """All objects of ``res`` in the kernel's batch order (resource, connections, devices,
-    then per connection its peer-devices and paths).
+#: one object of a resource as a commit sees it: key, kind, what its full Snap is built from,
+#: and its state groups — the only part a commit compares (statistics never cause a line)
+Entry = tuple[tuple[Any, ...], str, Any, tuple[tuple[KV, ...], ...]]
 
-    Runs on every commit (hundreds of thousands of times while 10,000 replicas come up), so
-    constant parts are module-level tuples and identities are built once per object."""
-    name = ("name", res.name)
+
+def state(res: Resource) -> list[Entry]:
+    """Every object of ``res`` in the kernel's batch order (resource, connections, devices,
+    then per connection its peer-devices and paths), reduced to its state groups.
+
+    Runs on every commit (hundreds of thousands of times while 10,000 replicas come up);
+    identity and statistics keys are only turned into strings by :func:`build` for the
+    few objects whose groups changed, which is most of the saving."""
     may, score = promotion(res)
-    out: list[tuple[tuple[Any, ...], Snap]] = [
+    out: list[Entry] = [
         (
             ("resource",),
-            Snap(
-                "resource",
-                (name,),
-                (
-                    (("role", res.role),),
-                    (("suspended", res.suspended),),
-                    _RES_FORCE_IO,
-                    (("may_promote", _YN[may]), ("promotion_score", str(score))),
-                ),
-                (),
-                pre_stats=_RES_PRE_STATS,
+            "resource",
+            None,
+            (
+                (("role", res.role),),
+                (("suspended", res.suspended),),
+                _RES_FORCE_IO,
+                (("may_promote", _YN[may]), ("promotion_score", str(score))),
             ),
         )
     ]
     conns = sorted(res.connections.values(), key=lambda c: c.peer_node_id)
     for c in conns:
-        out.append(
-            (
-                ("connection", c.peer_node_id),
-                Snap(
-                    "connection",
-                    _conn_ident(res, c),
-                    ((("connection", c.cstate),), (("role", c.peer_role),)),
-                    _CONN_STATS,
-                ),
-            )
-        )
+        out.append((
+            ("connection", c.peer_node_id),
+            "connection",
+            c,
+            ((("connection", c.cstate),), (("role", c.peer_role),)),
+        ))
     for d in sorted(res.devices.values(), key=lambda d: d.volume):
-        out.append(
-            (
-                ("device", d.volume),
-                Snap(
-                    "device",
-                    (name, ("volume", str(d.volume)), ("minor", str(d.minor))),
-                    (
-                        (
-                            ("backing_dev", d.backing_dev),
-                            ("disk", d.disk),
-                            ("client", _YN[d.client]),
-                            ("quorum", _YN[d.quorum]),
-                        ),
-                    ),
-                    (
-                        ("size", str(d.size_kib)),
-                        ("read", str(d.read_kib)),
-                        ("written", str(d.written_kib)),
-                        ("al-writes", str(d.al_writes)),
-                        ("bm-writes", str(d.bm_writes)),
-                        *_DEV_STATS_TAIL,
-                    ),
-                ),
-            )
-        )
+        out.append((
+            ("device", d.volume),
+            "device",
+            d,
+            ((
+                ("backing_dev", d.backing_dev),
+                ("disk", d.disk),
+                ("client", _YN[d.client]),
+                ("quorum", _YN[d.quorum]),
+            ),),
+        ))
     for c in conns:
-        cid = _conn_ident(res, c)
         for pd in sorted(c.peer_devices.values(), key=lambda p: p.volume):
-            out.append((("peer-device", c.peer_node_id, pd.volume), peer_device_snap(res, c, pd)))
-        for p in c.paths:
-            le, pe = p.local.endpoint, p.peer.endpoint
             out.append(
-                (
-                    ("path", c.peer_node_id, le, pe),
-                    Snap(
-                        "path",
-                        (*cid, ("local", le), ("peer", pe)),
-                        ((("established", _YN[p.established]),),),
-                        (),
-                    ),
-                )
+                (("peer-device", c.peer_node_id, pd.volume), "peer-device", (c, pd),
+                 _pd_groups(pd))
             )
+        for p in c.paths:
+            out.append((
+                ("path", c.peer_node_id, p.local.endpoint, p.peer.endpoint),
+                "path",
+                (c, p),
+                ((("established", _YN[p.established]),),),
+            ))
     return out
+
+
+def build(res: Resource, kind: str, src: Any, groups: tuple[tuple[KV, ...], ...]) -> Snap:
+    """The full Snap of one :data:`Entry` (identity, groups, statistics)."""
+    if kind == "resource":
+        return Snap("resource", (("name", res.name),), groups, (), pre_stats=_RES_PRE_STATS)
+    if kind == "connection":
+        return Snap("connection", _conn_ident(res, src), groups, _CONN_STATS)
+    if kind == "device":
+        d: Device = src
+        return Snap(
+            "device",
+            (("name", res.name), ("volume", str(d.volume)), ("minor", str(d.minor))),
+            groups,
+            (
+                ("size", str(d.size_kib)),
+                ("read", str(d.read_kib)),
+                ("written", str(d.written_kib)),
+                ("al-writes", str(d.al_writes)),
+                ("bm-writes", str(d.bm_writes)),
+                *_DEV_STATS_TAIL,
+            ),
+        )
+    if kind == "peer-device":
+        return peer_device_snap(res, src[0], src[1], groups)
+    c, p = src
+    return Snap(
+        "path",
+        (*_conn_ident(res, c), ("local", p.local.endpoint), ("peer", p.peer.endpoint)),
+        groups,
+        (),
+    )
+
+
+def snapshot(res: Resource) -> list[tuple[tuple[Any, ...], Snap]]:
+    """All objects of ``res`` as full Snaps, in batch order (the ``exists`` dump)."""
+    return [(key, build(res, kind, src, g)) for key, kind, src, g in state(res)]
+
+
+def _pd_groups(pd: PeerDevice) -> tuple[tuple[KV, ...], ...]:
+    return (
+        (("replication", pd.replication),),
+        (("peer-disk", pd.peer_disk), ("peer-client", _YN[pd.peer_client])),
+        (("resync-suspended", pd.resync_suspended),),
+    )
 
 
 def _conn_ident(res: Resource, c: Connection) -> tuple[KV, ...]:
@@ -265,16 +288,16 @@ def _conn_ident(res: Resource, c: Connection) -> tuple[KV, ...]:
     return ident
 
 
-def peer_device_snap(res: Resource, c: Connection, pd: PeerDevice) -> Snap:
-    """One peer device as events2 prints it."""
+def peer_device_snap(
+    res: Resource, c: Connection, pd: PeerDevice,
+    groups: tuple[tuple[KV, ...], ...] | None = None,
+) -> Snap:
+    """One peer device as events2 prints it (``groups`` if :func:`state` has them)."""
     rs = pd.resync
     oos = rs.left_kib if rs is not None else _oos_idle(res, c, pd)
     ident = (*_conn_ident(res, c), ("volume", str(pd.volume)))
-    groups = (
-        (("replication", pd.replication),),
-        (("peer-disk", pd.peer_disk), ("peer-client", _YN[pd.peer_client])),
-        (("resync-suspended", pd.resync_suspended),),
-    )
+    if groups is None:
+        groups = _pd_groups(pd)
     stats = (
         ("received", str(pd.received_kib)),
         ("sent", str(pd.sent_kib)),
