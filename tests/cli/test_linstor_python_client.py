@@ -67,7 +67,8 @@ CASES: list[tuple[str, Callable[[Any], Any]]] = [
     ("r c --node-id 4 -s fatpool power legacy",
      lambda a: a.resource_create([_rsc("power", "legacy", storage_pool="fatpool", node_id=4)])),
     ("r c alpha bravo first --drbd-diskless",
-     lambda a: a.resource_create([_rsc(n, "first", drbd_diskless=True) for n in ("alpha", "bravo")])),
+     lambda a: a.resource_create(
+         [_rsc(n, "first", drbd_diskless=True) for n in ("alpha", "bravo")])),
     ("r c backups --auto-place 2",
      lambda a: a.resource_auto_place("backups", 2, diskless_on_remaining=None)),
     ("r c r1 --auto-place 3 -s p1 p2 --do-not-place-with r9 --replicas-on-different rack",
