@@ -162,3 +162,20 @@ async def test_offline_node_then_full_sync_after_restart(tmp_path: Path) -> None
         sent = " ".join(a for r in rep.resources.values() for a in r.actions)
         assert "create-md" not in sent and "primary" not in sent
         await w.wait("bravo back UpToDate", lambda: all_uptodate(w))
+
+
+async def test_conflicting_file_is_refused_by_drbdadm_others_apply(tmp_path: Path) -> None:
+    async with running_world(tmp_path, names=["alpha", "bravo"]) as w:
+        a = resource(w.nodes, "first", 7000, 1000, ["alpha", "bravo"], [])
+        b = resource(w.nodes, "second", 7001, 1000, ["alpha", "bravo"], [])  # same minor
+        desired = per_node(a, b)
+        rep = await apply(w.pool.get("alpha"), desired["alpha"])
+        assert rep.resources["first"].ok
+        bad = rep.resources["second"]
+        assert not bad.ok and bad.error == "the configuration check failed"
+        assert bad.command is not None and "--config-to-test" in bad.command
+        assert "1000" in bad.output or "minor" in bad.output, bad.output
+        link = w.pool.get("alpha")
+        assert not (await link.run(["test", "-e", f"{RES_DIR}/second.res"])).ok
+        # the node's configuration stays usable for everything else
+        assert (await link.run(["drbdadm", "sh-nop"])).ok

@@ -194,7 +194,7 @@ class _Run:
             if f.endswith(".res") and n not in changed and n not in gone and \
                     f"{RES_DIR}/{f}" not in self.plan.remove_files:
                 paths.append(f"{RES_DIR}/{f}")
-        text = "".join(f'include "{p}";\n' for p in paths)
+        text = planmod.check_conf_text(paths)
         line = f"cat > {shlex.quote(CHECK_CONF)} && " + shlex.join(
             ["drbdadm", "-c", CHECK_CONF, "sh-nop"])
         self.report.round_trips += 1

@@ -97,6 +97,14 @@ def body_of(text: str) -> str:
     return "\n".join(lines[i:])
 
 
+def check_conf_text(paths: list[str]) -> str:
+    """A configuration that includes exactly ``paths`` (for one ``drbdadm -c F sh-nop``)."""
+    for p in paths:
+        if '"' in p or "\n" in p:
+            raise ValueError(f"path {p!r} cannot be included")
+    return "".join(f'include "{p}";\n' for p in paths)
+
+
 def lvcreate_argv(v: DesiredVolume) -> list[str]:
     if v.provider == "LVM_THIN":
         assert v.thin_pool is not None
@@ -223,5 +231,5 @@ def diff(desired: NodeDesired, actual: NodeActual, *, full_sync: bool = False,
     return plan
 
 
-__all__ = ["Plan", "ResourcePlan", "body_of", "create_md_argv", "diff", "lvcreate_argv",
-           "sha256"]
+__all__ = ["Plan", "ResourcePlan", "body_of", "check_conf_text", "create_md_argv", "diff",
+           "lvcreate_argv", "sha256"]
