@@ -154,7 +154,7 @@ class PeerDeviceState:
         return self._raw
 
     def _defer(self, keys: tuple[str, ...], match: re.Match[str]) -> None:
-        """Park ``dict(zip(keys, match.groups()))`` for a later ``raw.update``.
+        """Park ``dict(zip(keys, match.groups()[-len(keys):]))`` for a later ``raw.update``.
 
         ``keys`` must be the same tuple object for the same layout (a shared template's
         keys); a parked match of another layout is folded in first, keeping the order.
@@ -168,7 +168,8 @@ class PeerDeviceState:
         keys, match = self._pending_keys, self._pending_match
         self._pending_keys = self._pending_match = None
         if keys is not None and match is not None:
-            self._raw.update(zip(keys, match.groups(), strict=True))
+            # the last len(keys) groups: a whole-line match has the line's head in front
+            self._raw.update(zip(keys, match.groups()[-len(keys) :], strict=True))
 
     replication = property(lambda self: self.raw.get("replication", "Off"))
     peer_disk = property(lambda self: self.raw.get("peer-disk", "DUnknown"))

@@ -43,7 +43,7 @@ from drbdeck.collectors.events2 import (
     parse_line,
     parse_timestamp,
 )
-from drbdeck.collectors.fieldtemplates import template_for
+from drbdeck.collectors.fieldtemplates import FieldTemplate, template_for
 
 __all__ = [
     "MAX_LINE",
@@ -115,6 +115,11 @@ class DrbdState:
         # "change <object> <identity tokens>" -> [merge, object, resource, identity keys,
         # field template, last key layout, is peer-device] (see _remember)
         self._fast: dict[str, list[Any]] = {}
+        # Layout of the latest templated peer-device progress line: tried first on the
+        # whole line (see feed).
+        self._hot: FieldTemplate | None = None
+        # ("YYYY-MM-DDThh:mm:ss", "±hh:mm", epoch seconds) of the latest --timestamps second
+        self._ts_second: tuple[str, str, float] = ("\0", "\0", 0.0)
         self._handlers: dict[str, Callable[[Event], str | None]] = {
             "resource": self._on_resource,
             "connection": self._on_connection,
@@ -135,7 +140,50 @@ class DrbdState:
         try:
             if body[:1].isdigit():
                 ts_text, _, body = body.partition(" ")
-                ts = parse_timestamp(ts_text)
+                # Lines of one second share "YYYY-MM-DDThh:mm:ss" and "±hh:mm": only the
+                # microseconds need converting (same formula as parse_timestamp).
+                sec = self._ts_second
+                if (
+                    len(ts_text) == 32
+                    and ts_text.startswith(sec[0])
+                    and ts_text.endswith(sec[1])
+                    and ts_text[19] == "."
+                    and (micro := ts_text[20:26]).isdigit()
+                ):
+                    ts = sec[2] + int(micro) / 1_000_000
+                else:
+                    ts = parse_timestamp(ts_text)
+                    if len(ts_text) == 32 and ts_text[26] in "+-":
+                        whole = f"{ts_text[:20]}000000{ts_text[26:]}"
+                        self._ts_second = (ts_text[:19], ts_text[26:], parse_timestamp(whole))
+            hot = self._hot
+            if hot is not None and (m := hot.line_match(body)) is not None:
+                # A resync progress line in the layout of the previous one (the bulk of a
+                # --statistics stream): one regex match validates and splits all of it.
+                ent = self._fast.get(m.group(1))  # (a peer device: see the key's prefix)
+                if ent is not None:
+                    pd = ent[1]
+                    keys = hot.keys
+                    # as pd._defer(keys, m), inlined
+                    if pd._pending_keys is not keys and pd._pending_match is not None:
+                        pd._flush()
+                    pd._pending_keys = keys
+                    pd._pending_match = m
+                    if hot.done:
+                        pd._samples.append(
+                            (
+                                self._clock() if ts is None else ts,
+                                m.group(hot.done + 1),
+                                m.group(hot.oos + 1) if hot.oos else pd.raw.get("out-of-sync"),
+                            )
+                        )
+                    self.generation = gen = self.generation + 1
+                    res = ent[2]
+                    res.generation = gen
+                    self._dirty.add(res.name)
+                    if self._listeners:
+                        self._notify(res.name)
+                    return
             # "change <object> <identity tokens>" has a fixed token count per object type,
             # recognisable from the line's first 11 characters; split off exactly that head
             # and look the object up (a miss costs one dict lookup).
@@ -155,6 +203,7 @@ class DrbdState:
                                     # The hot case: a resync progress line of a known layout.
                                     # Its values are folded into raw when raw is next read.
                                     obj._defer(tpl.keys, m)
+                                    self._hot = tpl
                                     if tpl.done:
                                         obj._samples.append(
                                             (
@@ -167,7 +216,13 @@ class DrbdState:
                                         )
                                 else:
                                     ent[0](obj, dict(zip(tpl.keys, m.groups(), strict=False)), ts)
-                                self._applied(ent[2])
+                                # as _applied(), inlined: this is the hottest line type
+                                self.generation = gen = self.generation + 1
+                                res = ent[2]
+                                res.generation = gen
+                                self._dirty.add(res.name)
+                                if self._listeners:
+                                    self._notify(res.name)
                                 return
                             toks = rest.split(" ")
                             # No maxsplit: a value containing ':' makes dict() raise and

@@ -133,7 +133,10 @@ _ONE = repeat(1)
 # expensive datetime parse runs about once per second of stream time.
 _TS_CACHE: dict[str, float] = {}
 _TS_CACHE_MAX = 4096
-_LAST_TS: tuple[str, float] = ("", 0.0)
+#: The most recent whole second: (its "YYYY-MM-DDThh:mm:ss" text, its "±hh:mm" text, epoch
+#: seconds). A stream's consecutive lines almost always fall into it, and ``startswith``/
+#: ``endswith`` test that without building a key string.
+_LAST_SECOND: tuple[str, str, float] = ("\0", "\0", 0.0)
 
 
 def parse_timestamp(text: str) -> float:
@@ -143,22 +146,25 @@ def parse_timestamp(text: str) -> float:
     takes a cached fast path, anything else ISO-8601-like goes through ``fromisoformat``.
     Raises :class:`Events2ParseError` for text that is not a timestamp.
     """
-    global _LAST_TS
-    if text == _LAST_TS[0]:
-        return _LAST_TS[1]  # every line of one kernel batch carries the same prefix
-    if len(text) == 32 and text[19] == "." and text[26] in "+-":
-        key = text[:19] + text[26:]
-        base = _TS_CACHE.get(key)
+    global _LAST_SECOND
+    if len(text) == 32 and text[19] == ".":
+        sec, tz, base = _LAST_SECOND
+        if not (text.startswith(sec) and text.endswith(tz)):
+            if text[26] not in "+-":
+                return _slow_timestamp(text, text)
+            sec, tz = text[:19], text[26:]
+            key = sec + tz
+            cached = _TS_CACHE.get(key)
+            if cached is None:
+                cached = _slow_timestamp(key, text)
+                if len(_TS_CACHE) >= _TS_CACHE_MAX:
+                    _TS_CACHE.clear()
+                _TS_CACHE[key] = cached
+            base = cached
+            _LAST_SECOND = (sec, tz, base)
         micro = text[20:26]
-        if base is None:
-            base = _slow_timestamp(key, text)
-            if len(_TS_CACHE) >= _TS_CACHE_MAX:
-                _TS_CACHE.clear()
-            _TS_CACHE[key] = base
         if micro.isdigit():
-            value = base + int(micro) / 1_000_000
-            _LAST_TS = (text, value)
-            return value
+            return base + int(micro) / 1_000_000
         raise Events2ParseError(f"bad timestamp {text!r}: microseconds must be 6 digits")
     return _slow_timestamp(text, text)
 

@@ -41,7 +41,7 @@ class FieldTemplate:
     needs ``raw.update`` plus a progress sample (no phase keys).
     """
 
-    __slots__ = ("done", "keys", "match", "oos", "progress_only")
+    __slots__ = ("done", "keys", "line_match", "match", "oos", "progress_only")
 
     def __init__(self, keys: tuple[str, ...]) -> None:
         self.keys = keys
@@ -50,7 +50,19 @@ class FieldTemplate:
         self.done = keys.index("done") + 1 if "done" in keys else 0
         self.oos = keys.index("out-of-sync") + 1 if "out-of-sync" in keys else 0
         self.progress_only = _PHASE_KEYS.isdisjoint(keys)
+        #: Whole ``change peer-device`` line (timestamp already removed) of this layout:
+        #: group 1 is the line's head up to the last identity token (the fast-path key of
+        #: DrbdState), groups 2.. the values. ESC is excluded everywhere because the parser
+        #: strips colour codes, which this shortcut must leave to it.
+        line = " ".join(f"{re.escape(k)}:([^ \x1b]*)" for k in keys)
+        self.line_match: Callable[[str], re.Match[str] | None] = re.compile(
+            f"({_PD_HEAD}) {line}"
+        ).fullmatch
 
+
+_PD_HEAD = "change peer-device " + " ".join(
+    f"{k}:[^ \x1b]*" for k in ("name", "peer-node-id", "conn-name", "volume")
+)
 
 _CACHE: dict[tuple[str, ...], FieldTemplate] = {}
 
