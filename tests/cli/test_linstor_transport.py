@@ -208,3 +208,18 @@ def test_https_controller_is_refused_clearly(capsys: pytest.CaptureFixture[str])
     code, _ = run(None, "--controllers", "https://ctl", "n", "l")
     assert code == 20
     assert "https is not supported" in capsys.readouterr().err
+
+
+def test_timeout_is_not_retried_on_the_next_controller(
+    stub: Stub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A controller that took the connection may have applied the change: no resend."""
+    with socket.socket() as silent:  # listens (the kernel completes the handshake), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        address = f"127.0.0.1:{silent.getsockname()[1]}"
+        out = io.StringIO()
+        argv = ["--controllers", f"{address},{stub.address}", "-t", "0.3", "rd", "c", "r1"]
+        assert main(argv, None, stdout=out, environ={}) == 20
+    assert stub.calls == []
+    assert f"http://{address}" in capsys.readouterr().err

@@ -2,13 +2,17 @@
 
 Controllers come from ``--controllers`` with ``LS_CONTROLLERS`` *appended* (linstor.md
 §6), default ``localhost:3370``; each is ``host[:port]`` and they are tried in order
-until one accepts the connection. No version handshake per call: our controller speaks
-one API version and every extra round trip is paid by each CLI run.
+until one accepts the connection (only a controller that cannot have seen the request
+is skipped: after a timeout or reset the request is not sent again elsewhere). No version
+handshake per call: our controller speaks one API version and every extra round trip is
+paid by each CLI run.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -73,7 +77,21 @@ def send(urls: list[str], request: Request, timeout: float) -> Reply:
         except (TimeoutError, urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             failures.append(f"{base}: {reason}")
+            if not _never_reached(reason):
+                # it may have got the request: sending it again elsewhere could apply a
+                # change twice, so stop here
+                break
     raise ConnectionFailed("could not connect to the controller: " + "; ".join(failures))
+
+
+def _never_reached(reason: object) -> bool:
+    """True when the controller cannot have seen the request (refused, no route, no
+    such host), so the next controller may be tried."""
+    if isinstance(reason, ConnectionRefusedError | socket.gaierror):
+        return True
+    return isinstance(reason, OSError) and reason.errno in (
+        errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL,
+    )  # fmt: skip
 
 
 def _decode(status: int, raw: bytes, headers: Any) -> Reply:
