@@ -77,6 +77,7 @@ async def test_bring_up_idempotent_delete_full_sync(tmp_path: Path) -> None:
         seq = last_seq(w)
         again = await apply_all(w, desired)
         assert all(r.ok and not r.changed for r in again.values()), again
+        assert all(r.round_trips == 1 for r in again.values())  # the observe only
         sent = " | ".join(commands_since(w, seq))
         for word in ("adjust", "lvcreate", "create-md", "primary", "new-current-uuid",
                      "mv ", "rm "):

@@ -16,6 +16,7 @@ from drbdeck.backend.reconcile.desired import (
     validate,
 )
 from drbdeck.backend.reconcile.plan import Plan, diff
+from drbdeck.backend.reconcile.worker import NodeWorker
 
 __all__ = [
     "ApplyReport",
@@ -23,6 +24,7 @@ __all__ = [
     "DesiredResource",
     "DesiredVolume",
     "NodeDesired",
+    "NodeWorker",
     "Plan",
     "ResourceReport",
     "apply",

@@ -122,7 +122,10 @@ class _Run:
         if not steps:
             return {}
         self.report.round_trips += 1
-        return await run_steps(self.link, steps, label=label, timeout=self.timeout)
+        timeout = self.timeout
+        if timeout is None:  # a batch of 1,500 steps may outlast the per-command default
+            timeout = max(self.link.config.command_timeout or 60.0, 30.0 + 0.2 * len(steps))
+        return await run_steps(self.link, steps, label=label, timeout=timeout)
 
     async def prepare(self) -> None:
         """Include file, LVs, candidate files, deletes, unknown files: all independent."""
