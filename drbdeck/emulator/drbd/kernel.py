@@ -134,8 +134,12 @@ class DrbdKernel(ConfigOps, RoleOps):
         for spec in helper_specs(res.name, name, ctx):
             self.events.send(res.name, [spec])
 
-    def recompute(self, res: Resource) -> None:
-        """Derived state: quorum, quorum suspension, agreed device sizes."""
+    def recompute(self, res: Resource) -> bool:
+        """Derived state: quorum, quorum suspension, agreed device sizes.
+
+        Returns whether any of it changed, so :meth:`publish` can skip a commit that
+        would print nothing (a fifth of all commits while replicas come up)."""
+        changed = False
         q = res.options.get("quorum", "off")
         voters = 1 + len(res.connections)
         reach = 1 + sum(1 for c in res.connections.values() if c.cstate == "Connected")
@@ -151,16 +155,20 @@ class DrbdKernel(ConfigOps, RoleOps):
             except ValueError:
                 have = True
         for d in res.devices.values():
-            d.quorum = have
+            if d.quorum != have:
+                d.quorum, changed = have, True
             size = self._agreed_size(res, d)
             # an agreed size never grows by itself (that takes ``drbdadm resize``)
-            if d.size_kib == 0 or size < d.size_kib:
-                d.size_kib = size
-        res.susp_quorum = (
+            if (d.size_kib == 0 or size < d.size_kib) and size != d.size_kib:
+                d.size_kib, changed = size, True
+        susp = (
             not have
             and res.role == "Primary"
             and res.options.get("on-no-quorum", "") == "suspend-io"
         )
+        if susp != res.susp_quorum:
+            res.susp_quorum, changed = susp, True
+        return changed
 
     def _agreed_size(self, res: Resource, d: Device) -> int:
         sizes: list[int] = []
@@ -176,20 +184,25 @@ class DrbdKernel(ConfigOps, RoleOps):
         return min(sizes) if sizes else 0
 
     def publish(self, res: Resource) -> None:
-        """Refresh every connected peer's view of us (role, disk states) and commit it."""
+        """Refresh every connected peer's view of us (role, disk states) and commit it.
+
+        A peer whose view did not change is not committed: every caller has committed the
+        peer's own changes before, so such a commit could only print nothing."""
         for c in res.connections.values():
             if c.cstate != "Connected" or c.peer is None:
                 continue
             pk, pres, pc = c.peer
+            changed = pc.peer_role != res.role
             pc.peer_role = res.role
             for vol, pd in pc.peer_devices.items():
                 d = res.devices.get(vol)
                 if d is None or pd.replication == "Off":
                     continue
-                pd.peer_disk = handshake.clamp_peer_disk(pd.replication, d.disk)
-                pd.peer_client = d.client
-            pk.recompute(pres)
-            pk.commit(pres)
+                disk = handshake.clamp_peer_disk(pd.replication, d.disk)
+                if pd.peer_disk != disk or pd.peer_client != d.client:
+                    pd.peer_disk, pd.peer_client, changed = disk, d.client, True
+            if pk.recompute(pres) or changed:
+                pk.commit(pres)
 
     # -- connections ----------------------------------------------------------------------
     def _connect(self, res: Resource, c: Connection) -> None:
