@@ -125,8 +125,15 @@ async def test_lv_size_refusals_leave_others_alone(tmp_path: Path) -> None:
         link = w.pool.get("alpha")
         await link.run(["lvcreate", "--yes", "-L", "4m", "-n", "small_00000", "vg0"], check=True)
         await link.run(["lvcreate", "--yes", "-L", "1g", "-n", "large_00000", "vg0"], check=True)
+        huge = resource(w.nodes, "huge", 7003, 1003, ["alpha", "bravo"], [],
+                        net_kib=1024 * 1024 * 1024)  # 1 TiB: more than the VG holds
+        desired["alpha"].resources["huge"] = huge["alpha"]
         rep = await apply(link, desired["alpha"])
         assert not rep.ok
+        h = rep.resources["huge"]
+        assert h.error == "lvcreate failed" and h.command is not None
+        assert h.command.startswith("lvcreate") and "insufficient" in h.output, h.output
+        del desired["alpha"].resources["huge"]
         assert "smaller than" in (rep.resources["small"].error or "")
         assert "AllowLargerVolumeSize" in (rep.resources["large"].error or "")
         assert rep.resources["good"].ok
