@@ -28,6 +28,13 @@ class Path:
     local: Address
     peer: Address
     established: bool = False
+    # ``Address.endpoint`` of both ends, formatted once: every commit keys paths by them
+    local_ep: str = field(init=False, repr=False, compare=False)
+    peer_ep: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.local_ep = self.local.endpoint
+        self.peer_ep = self.peer.endpoint
 
 
 @dataclass(slots=True)
@@ -223,7 +230,7 @@ def state(res: Resource) -> list[Entry]:
             )
         for p in c.paths:
             out.append((
-                ("path", c.peer_node_id, p.local.endpoint, p.peer.endpoint),
+                ("path", c.peer_node_id, p.local_ep, p.peer_ep),
                 "path",
                 (c, p),
                 ((("established", _YN[p.established]),),),
@@ -257,7 +264,7 @@ def build(res: Resource, kind: str, src: Any, groups: tuple[tuple[KV, ...], ...]
     c, p = src
     return Snap(
         "path",
-        (*_conn_ident(res, c), ("local", p.local.endpoint), ("peer", p.peer.endpoint)),
+        (*_conn_ident(res, c), ("local", p.local_ep), ("peer", p.peer_ep)),
         groups,
         (),
     )
