@@ -217,6 +217,17 @@ MORE: list[tuple[str, list[Request]]] = [
     ("r sp alpha r1 DrbdOptions/Disk/disk-flushes no",
      [Request("PUT", f"{RD}/r1/resources/alpha",
               {"override_props": {"DrbdOptions/Disk/disk-flushes": "no"}})]),
+    ("rg c rg1 --place-count 2 -s pool1 --replicas-on-different rack",
+     [Request("POST", "/v1/resource-groups",
+              {"name": "rg1", "select_filter": {"place_count": 2, "storage_pool_list": ["pool1"],
+                                                "replicas_on_different": ["Aux/rack"]}})]),
+    ("rg c rg2", [Request("POST", "/v1/resource-groups", {"name": "rg2", "select_filter": {}})]),
+    ("rg l", [Request("GET", "/v1/resource-groups")]),
+    ("rg d rg1", [Request("DELETE", "/v1/resource-groups/rg1")]),
+    ("rg spawn rg1 r5 10G 20G",
+     [Request("POST", "/v1/resource-groups/rg1/spawn",
+              {"resource_definition_name": "r5", "volume_sizes": [10485760, 20971520],
+               "partial": False, "definitions_only": False, "select_filter": {}})]),
     ("c version", [Request("GET", "/v1/controller/version")]),
     ("controller list-properties", [Request("GET", "/v1/controller/properties")]),
     ("c sp TcpPortAutoRange 7000-7999",
@@ -271,5 +282,5 @@ def test_curl_query_repeats_keys() -> None:
 def test_group_words_cover_groups_and_aliases() -> None:
     expected = {"node", "n", "storage-pool", "sp", "storage-pool-definition", "spd",
                 "resource-definition", "rd", "volume-definition", "vd", "resource", "r",
-                "volume", "v", "controller", "c"}  # fmt: skip
+                "volume", "v", "controller", "c", "resource-group", "rg"}  # fmt: skip
     assert expected <= GROUP_WORDS

@@ -118,6 +118,22 @@ def test_properties_tables() -> None:
     assert rows == [["Key", "Value"], ["Aux/rack", "r1"]]
 
 
+def test_resource_group_list() -> None:
+    from drbdeck.cli.linstor.cmd_group import show_groups
+
+    groups = [
+        {"name": "DfltRscGrp", "select_filter": {}},
+        {"name": "rg1", "description": "vm disks",
+         "select_filter": {"place_count": 2, "storage_pool_list": ["pool1"]}},
+    ]  # fmt: skip
+    rows = render(show_groups, groups)
+    assert rows == [
+        ["ResourceGroup", "SelectFilter", "VlmNrs", "Description"],
+        ["DfltRscGrp", "", "", ""],
+        ["rg1", "PlaceCount: 2, StoragePool(s): pool1", "", "vm disks"],
+    ]
+
+
 def test_colours_only_without_no_color() -> None:
     out = io.StringIO()
     console = make_console(out, no_color=False, force_terminal=True)

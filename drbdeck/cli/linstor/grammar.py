@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from drbdeck.cli.linstor import cmd_controller, cmd_definitions, cmd_node, cmd_resource, cmd_storage
+from drbdeck.cli.linstor import (
+    cmd_controller,
+    cmd_definitions,
+    cmd_group,
+    cmd_node,
+    cmd_resource,
+    cmd_storage,
+)
 from drbdeck.cli.linstor.spec import Group
 
 GROUPS: tuple[Group, ...] = (
@@ -13,6 +20,7 @@ GROUPS: tuple[Group, ...] = (
     cmd_definitions.VD_GROUP,
     cmd_resource.GROUP,
     cmd_resource.VOLUME_GROUP,
+    cmd_group.GROUP,
     cmd_controller.GROUP,
 )
 
