@@ -223,3 +223,15 @@ def test_timeout_is_not_retried_on_the_next_controller(
         assert main(argv, None, stdout=out, environ={}) == 20
     assert stub.calls == []
     assert f"http://{address}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "body", [[{"type": "SATELLITE"}], {"not": "a list"}, [None], "<html>ok</html>"]
+)
+def test_malformed_list_answer_is_an_error_not_a_traceback(
+    stub: Stub, body: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stub.routes[("GET", "/v1/nodes")] = (200, body)
+    code, _ = run(stub, "n", "l")
+    assert code == 10
+    assert "unexpected answer from the controller" in capsys.readouterr().err

@@ -158,7 +158,12 @@ def _execute(
         elif answer.status >= 400:
             code = max(code, replies.print_http_error(console, answer.status, answer.body))
     if code == EXIT_OK and command.render is not None:
-        command.render([a.body for a in answers], args, console)
+        try:
+            command.render([a.body for a in answers], args, console)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            # a controller answer without a required field: say so, never a traceback
+            print(f"{PROG}: unexpected answer from the controller: {exc!r}", file=err)
+            return EXIT_API
     return _exit_code(answers, g.warn_as_error) if code == EXIT_OK else code
 
 

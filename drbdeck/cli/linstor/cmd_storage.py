@@ -162,7 +162,7 @@ def build_spd_list(a: argparse.Namespace) -> list[Request]:
 def _show_spd(answers: list[Any], args: argparse.Namespace, console: Any) -> None:
     from drbdeck.cli.linstor.tables import render_table
 
-    names = sorted(d["storage_pool_name"] for a in answers if isinstance(a, list) for d in a)
+    names = sorted(d["storage_pool_name"] for d in views.items(answers))
     render_table(console, ("StoragePool",), [[n] for n in names])
 
 

@@ -33,8 +33,14 @@ PROP_HEADERS = ("Key", "Value")
 _CONN_SHOWN = {"ONLINE": ("Online", "green"), "CONNECTED": ("Connected", "yellow")}
 
 
-def _items(answers: list[Any]) -> list[dict[str, Any]]:
-    return [item for answer in answers if isinstance(answer, list) for item in answer]
+def items(answers: list[Any]) -> list[dict[str, Any]]:
+    """The objects of list answers; anything else is a malformed answer (ValueError)."""
+    items: list[dict[str, Any]] = []
+    for answer in answers:
+        if not isinstance(answer, list) or not all(isinstance(x, dict) for x in answer):
+            raise ValueError(f"expected a JSON list of objects, got {str(answer)[:80]!r}")
+        items.extend(answer)
+    return items
 
 
 def node_state(node: dict[str, Any]) -> Cell:
@@ -65,7 +71,7 @@ def _addresses(node: dict[str, Any]) -> str:
 def show_nodes(answers: list[Any], args: argparse.Namespace, console: Console) -> None:
     rows = [
         [n["name"], str(n.get("type", "")).upper(), _addresses(n), node_state(n)]
-        for n in sorted(_items(answers), key=lambda n: n["name"])
+        for n in sorted(items(answers), key=lambda n: n["name"])
     ]
     render_table(console, NODE_HEADERS, rows)
 
@@ -84,7 +90,7 @@ def _pool_state(sp: dict[str, Any]) -> Cell:
 
 
 def show_storage_pools(answers: list[Any], args: argparse.Namespace, console: Console) -> None:
-    pools = sorted(_items(answers), key=lambda p: (p["storage_pool_name"], p["node_name"]))
+    pools = sorted(items(answers), key=lambda p: (p["storage_pool_name"], p["node_name"]))
     rows = [
         [
             p["storage_pool_name"],
@@ -116,7 +122,7 @@ def show_resource_definitions(
             _layers(rd.get("layer_data", [])),
             ("DELETE", "yellow") if "DELETE" in rd.get("flags", []) else "ok",
         ]
-        for rd in sorted(_items(answers), key=lambda r: r["name"])
+        for rd in sorted(items(answers), key=lambda r: r["name"])
     ]
     render_table(console, RD_HEADERS, rows)
 
@@ -140,7 +146,7 @@ def _vd_state(vd: dict[str, Any]) -> Cell:
 
 def show_volume_definitions(answers: list[Any], args: argparse.Namespace, console: Console) -> None:
     rows: list[list[Cell]] = []
-    for rd in sorted(_items(answers), key=lambda r: r["name"]):
+    for rd in sorted(items(answers), key=lambda r: r["name"]):
         for vd in sorted(rd.get("volume_definitions", []), key=lambda v: v["volume_number"]):
             rows.append(
                 [
@@ -169,7 +175,7 @@ def _usage(rsc: dict[str, Any]) -> str:
 
 
 def _resources(answers: list[Any], args: argparse.Namespace) -> list[dict[str, Any]]:
-    rscs = sorted(_items(answers), key=lambda r: (r["name"], r["node_name"]))
+    rscs = sorted(items(answers), key=lambda r: (r["name"], r["node_name"]))
     if getattr(args, "faulty", False):
         rscs = [r for r in rscs if state.is_faulty(r)]
     return rscs
