@@ -1,0 +1,153 @@
+"""The controller's async Python API: one method per operation (the same set as REST).
+
+Why a facade: every operation runs the same way — validate and change the model in ONE
+store transaction (an error leaves nothing behind, in the DB or in memory), answer with
+LINSTOR's ApiCallRc list, add "No active connection to satellite" warnings for affected
+nodes that are not connected, and then tell the reconciler which nodes to update. The
+reconciler registers itself in ``on_change``; no SSH happens here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from drbdeck.backend.controller import answers as ans
+from drbdeck.backend.controller import apicall as rc
+from drbdeck.backend.controller import ops_node, ops_rd, ops_rsc
+from drbdeck.backend.controller.model import ClusterModel, Node, NodeType
+from drbdeck.backend.controller.ops_node import Result
+from drbdeck.backend.controller.store import Store, Transaction
+
+ChangeHook = Callable[[set[str]], Any]
+
+
+class Operations:
+    """``await ops.node_create(...)`` → list[ApiCallRc]. Errors come back as entries too."""
+
+    def __init__(self, store: Store, *, default_ssh_port: int = 22,
+                 is_connected: Callable[[str], bool] = lambda node: False) -> None:
+        self.store = store
+        self.default_ssh_port = default_ssh_port
+        self.is_connected = is_connected
+        self.on_change: list[ChangeHook] = []
+        self._lock = asyncio.Lock()
+
+    @property
+    def model(self) -> ClusterModel:
+        return self.store.model
+
+    async def _run(self, op_mask: int, obj_mask: int,
+                   fn: Callable[[Transaction], Result], *, warn: bool = True) -> list[rc.ApiCallRc]:
+        async with self._lock:
+            try:
+                with self.store.transaction() as tx:
+                    entries, nodes = fn(tx)
+            except rc.ApiError as exc:
+                return [e.with_context(op_mask, obj_mask) for e in exc.entries]
+            for e in entries:
+                e.with_context(op_mask, obj_mask)
+            if warn:
+                for name in sorted(nodes):
+                    node = self.model.nodes.get(name)
+                    if node is not None and node.type in (NodeType.SATELLITE,
+                                                          NodeType.COMBINED) \
+                            and not self.is_connected(node.name):
+                        entries.append(ans.not_connected(node.name, op_mask, obj_mask))
+            if nodes:
+                for hook in list(self.on_change):
+                    res = hook(set(nodes))
+                    if asyncio.iscoroutine(res):
+                        await res
+            return entries
+
+    # ---- nodes -----------------------------------------------------------------------
+    async def node_create(self, name: str, address: str, node_type: str | None = None, *,
+                          ssh_host: str | None = None, ssh_port: int | None = None,
+                          ssh_user: str | None = None,
+                          props: dict[str, str] | None = None) -> list[rc.ApiCallRc]:
+        return await self._run(rc.MASK_CRT, rc.MASK_NODE, lambda tx: ops_node.node_create(
+            tx, name, address, node_type, ssh_host=ssh_host, ssh_port=ssh_port,
+            ssh_user=ssh_user, node_props=props, default_ssh_port=self.default_ssh_port),
+            warn=False)
+
+    async def node_delete(self, name: str) -> list[rc.ApiCallRc]:
+        return await self._run(rc.MASK_DEL, rc.MASK_NODE,
+                               lambda tx: ops_node.node_delete(tx, name), warn=False)
+
+    def node_list(self, names: Iterable[str] | None = None) -> list[Node]:
+        wanted = {n.upper() for n in names} if names else None
+        return sorted((n for k, n in self.model.nodes.items() if wanted is None or k in wanted),
+                      key=lambda n: n.name.upper())
+
+    # ---- storage pools ---------------------------------------------------------------
+    async def storage_pool_create(self, node: str, name: str, provider: str,
+                                  props: dict[str, str] | None = None) -> list[rc.ApiCallRc]:
+        return await self._run(rc.MASK_CRT, rc.MASK_STOR_POOL,
+                               lambda tx: ops_node.storage_pool_create(tx, node, name,
+                                                                       provider, props))
+
+    async def storage_pool_dfn_create(self, name: str) -> list[rc.ApiCallRc]:
+        return await self._run(rc.MASK_CRT, rc.MASK_STOR_POOL_DFN,
+                               lambda tx: ops_node.storage_pool_dfn_create(tx, name))
+
+    # ---- resource / volume definitions ----------------------------------------------
+    async def rd_create(self, name: str, *, port: int | None = None,
+                        peer_slots: int | None = None, resource_group: str | None = None,
+                        layers: Sequence[str] | None = None,
+                        props: dict[str, str] | None = None) -> list[rc.ApiCallRc]:
+        return await self._run(rc.MASK_CRT, rc.MASK_RSC_DFN, lambda tx: ops_rd.rd_create(
+            tx, name, port=port, peer_slots=peer_slots, resource_group=resource_group,
+            layers=layers, rd_props=props))
+
+    async def rd_modify(self, name: str, *, override: dict[str, str] | None = None,
+                        delete: Sequence[str] = (), peer_slots: int | None = None,
+                        port: int | None = None) -> list[rc.ApiCallRc]:
+        return await self._run(rc.MASK_MOD, rc.MASK_RSC_DFN, lambda tx: ops_rd.rd_modify(
+            tx, name, override=override, delete=delete, peer_slots=peer_slots, port=port))
+
+    async def rd_set_property(self, name: str, key: str,
+                              value: str | None) -> list[rc.ApiCallRc]:
+        if value is None:
+            return await self.rd_modify(name, delete=[key])
+        return await self.rd_modify(name, override={key: value})
+
+    async def rd_delete(self, name: str) -> list[rc.ApiCallRc]:
+        return await self._run(rc.MASK_DEL, rc.MASK_RSC_DFN,
+                               lambda tx: ops_rd.rd_delete(tx, name))
+
+    async def vd_create(self, rd: str, size_kib: int, *, number: int | None = None,
+                        minor: int | None = None, gross: bool = False,
+                        props: dict[str, str] | None = None) -> list[rc.ApiCallRc]:
+        return await self._run(rc.MASK_CRT, rc.MASK_VLM_DFN, lambda tx: ops_rd.vd_create(
+            tx, rd, size_kib, number=number, minor=minor, gross=gross, vd_props=props))
+
+    async def vd_modify(self, rd: str, number: int, *, override: dict[str, str] | None = None,
+                        delete: Sequence[str] = ()) -> list[rc.ApiCallRc]:
+        return await self._run(rc.MASK_MOD, rc.MASK_VLM_DFN, lambda tx: ops_rd.vd_modify(
+            tx, rd, number, override=override, delete=delete))
+
+    async def vd_set_property(self, rd: str, number: int, key: str,
+                              value: str | None) -> list[rc.ApiCallRc]:
+        if value is None:
+            return await self.vd_modify(rd, number, delete=[key])
+        return await self.vd_modify(rd, number, override={key: value})
+
+    # ---- resources -------------------------------------------------------------------
+    async def rsc_create(self, rd: str, nodes: Sequence[str], *, node_id: int | None = None,
+                         storage_pool: str | None = None, diskless: bool = False,
+                         drbd_diskless: bool = False, tcp_port: int | None = None,
+                         props: dict[str, str] | None = None) -> list[rc.ApiCallRc]:
+        return await self._run(rc.MASK_CRT, rc.MASK_RSC, lambda tx: ops_rsc.rsc_create(
+            tx, rd, nodes, node_id=node_id, storage_pool=storage_pool, diskless=diskless,
+            drbd_diskless=drbd_diskless, tcp_port=tcp_port, rsc_props=props))
+
+    async def rsc_delete(self, rd: str, node: str) -> list[rc.ApiCallRc]:
+        return await self._run(rc.MASK_DEL, rc.MASK_RSC,
+                               lambda tx: ops_rsc.rsc_delete(tx, rd, node))
+
+    async def confirm_deleted(self, rd: str, node: str) -> list[rc.ApiCallRc]:
+        """For the reconciler: ``node`` has removed its replica of ``rd``."""
+        return await self._run(rc.MASK_DEL, rc.MASK_RSC,
+                               lambda tx: ops_rsc.confirm_deleted(tx, rd, node), warn=False)

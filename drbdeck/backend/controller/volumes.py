@@ -1,0 +1,47 @@
+"""Per-replica volume records: which pool, which backing device (linstor.md §3 LV names).
+
+Why separate: both ``vd c`` (new volume on existing replicas) and ``r c`` (all volumes of
+a new replica) create them, and the reconciler reads the same device paths.
+"""
+
+from __future__ import annotations
+
+from drbdeck.backend.controller.model import (
+    ClusterModel,
+    Provider,
+    Resource,
+    ResourceDfn,
+    Volume,
+    VolumeDfn,
+)
+from drbdeck.backend.controller.names import key
+from drbdeck.backend.controller.store import Transaction
+
+
+def lv_name(rd: ResourceDfn, vd: VolumeDfn) -> str:
+    """``<rsc>_<vnr:05d>``, or the VD's ``OverrideVlmId`` (adopting an existing LV)."""
+    return vd.props.get("OverrideVlmId") or f"{rd.name}_{vd.number:05d}"
+
+
+def backing_device(model: ClusterModel, r: Resource, rd: ResourceDfn,
+                   vd: VolumeDfn) -> str | None:
+    if r.diskless or r.storage_pool is None:
+        return None
+    pool = model.pools.get((key(r.node), key(r.storage_pool)))
+    if pool is None or pool.backing is None:
+        return None
+    name = lv_name(rd, vd)
+    if pool.provider in (Provider.LVM, Provider.LVM_THIN):
+        vg = pool.backing.split("/")[0]
+        return f"/dev/{vg}/{name}"
+    if pool.provider in (Provider.FILE, Provider.FILE_THIN):
+        return f"{pool.backing.rstrip('/')}/{name}.img"
+    return None
+
+
+def add_volume(tx: Transaction, r: Resource, rd: ResourceDfn, vd: VolumeDfn) -> None:
+    tx.edit(r)
+    r.volumes[vd.number] = Volume(
+        vd.number, None if r.diskless else r.storage_pool,
+        backing_device(tx.model, r, rd, vd),
+    )
