@@ -284,3 +284,11 @@ def test_group_words_cover_groups_and_aliases() -> None:
                 "resource-definition", "rd", "volume-definition", "vd", "resource", "r",
                 "volume", "v", "controller", "c", "resource-group", "rg"}  # fmt: skip
     assert expected <= GROUP_WORDS
+
+
+def test_seed_controllers_equals_form() -> None:
+    """The HA-controller seed: ``linstor --controllers=10.43.7.254 node list``."""
+    out = io.StringIO()
+    argv = ["--controllers=10.43.7.254", "--curl", "node", "list"]
+    assert main(argv, None, stdout=out, environ={}) == 0
+    assert out.getvalue() == "curl -X GET http://10.43.7.254:3370/v1/nodes\n"
