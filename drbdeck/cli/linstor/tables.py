@@ -53,17 +53,26 @@ def format_table(
     inner = sum(widths) + 3 * len(widths) - 1
     rule = "+" + "-" * inner + "+"
     lines = [rule, _line(headers, widths), "|" + "=" * inner + "|"]
-    for row, text_row in zip(rows, texts, strict=True):
-        cells = []
-        for cell, text, width in zip(row, text_row, widths, strict=True):
-            pad = " " * (width - len(text))
-            if colour_system is not None and not isinstance(cell, str) and cell[1]:
-                prefix, suffix = _paint(cell[1], colour_system)
-                text = prefix + text + suffix
-            cells.append(f" {text}{pad} ")
-        lines.append("|" + "|".join(cells) + "|")
+    if colour_system is None:
+        lines += ["| " + " | ".join(map(str.ljust, row, widths)) + " |" for row in texts]
+    else:
+        lines += [_coloured(row, text_row, widths, colour_system) for row, text_row in
+                  zip(rows, texts, strict=True)]  # fmt: skip
     lines.append(rule)
     return "\n".join(lines) + "\n"
+
+
+def _coloured(
+    row: Sequence[Cell], texts: Sequence[str], widths: Sequence[int], system: object
+) -> str:
+    cells = []
+    for cell, text, width in zip(row, texts, widths, strict=True):
+        pad = " " * (width - len(text))
+        if not isinstance(cell, str) and cell[1]:
+            prefix, suffix = _paint(cell[1], system)
+            text = prefix + text + suffix
+        cells.append(f" {text}{pad} ")
+    return "|" + "|".join(cells) + "|"
 
 
 def _line(texts: Sequence[str], widths: Sequence[int]) -> str:
