@@ -154,3 +154,21 @@ def test_default_path_uses_data_dir() -> None:
     assert p.name == "drbdeck.db"
     if os.geteuid() == 0:
         assert p == Path("/var/lib/drbdeck/drbdeck.db")
+
+
+def test_resource_table_indexes_follow_changes_and_clones() -> None:
+    m = ClusterModel.initial()
+    a = Resource("alpha", "r1", 0)
+    m.resources[("R1", "ALPHA")] = a
+    m.resources[("R1", "BETA")] = Resource("beta", "r1", 1)
+    m.resources[("R2", "ALPHA")] = Resource("alpha", "r2", 0)
+    assert {r.node for r in m.resources_of_rd("r1")} == {"alpha", "beta"}
+    assert {r.rd for r in m.resources_on_node("ALPHA")} == {"r1", "r2"}
+    c = m.clone()
+    del m.resources[("R1", "ALPHA")]
+    m.resources.pop(("R2", "ALPHA"))
+    assert m.resources_on_node("alpha") == [] and len(m.resources_of_rd("r1")) == 1
+    assert len(c.resources_on_node("alpha")) == 2  # the clone kept its own index
+    assert c.resource("r1", "alpha") is not a and c.resource("r1", "alpha") == a
+    m.resources[("R1", "BETA")] = Resource("beta", "r1", 5)  # replace keeps one entry
+    assert [r.node_id for r in m.resources_of_rd("r1")] == [5]

@@ -174,6 +174,69 @@ class CIDict(dict[str, V]):
         return super().pop(key(name), *default)
 
 
+RKey = tuple[str, str]
+
+
+class ResourceTable(dict[RKey, Resource]):
+    """(rd key, node key) -> Resource, with per-RD and per-node indexes.
+
+    Why: allocation asks "which replicas does this RD have / what runs on this node" for
+    every new replica; with 10,000 RDs a scan per question would dominate each API call.
+    Keys must be upper-cased names; all changes go through item assignment / deletion.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._by_rd: dict[str, dict[str, Resource]] = {}
+        self._by_node: dict[str, dict[str, Resource]] = {}
+
+    def __setitem__(self, k: RKey, r: Resource) -> None:
+        if k in self:
+            self.__delitem__(k)
+        super().__setitem__(k, r)
+        self._by_rd.setdefault(k[0], {})[k[1]] = r
+        self._by_node.setdefault(k[1], {})[k[0]] = r
+
+    def __delitem__(self, k: RKey) -> None:
+        super().__delitem__(k)
+        for index, a, b in ((self._by_rd, k[0], k[1]), (self._by_node, k[1], k[0])):
+            inner = index.get(a)
+            if inner is not None:
+                inner.pop(b, None)
+                if not inner:
+                    del index[a]
+
+    def pop(self, k: RKey, *default: Resource) -> Resource:  # type: ignore[override]
+        if k in self:
+            r = self[k]
+            del self[k]
+            return r
+        if default:
+            return default[0]
+        raise KeyError(k)
+
+    def clear(self) -> None:
+        super().clear()
+        self._by_rd.clear()
+        self._by_node.clear()
+
+    def of_rd(self, rd_key: str) -> list[Resource]:
+        return list(self._by_rd.get(rd_key, {}).values())
+
+    def on_node(self, node_key: str) -> list[Resource]:
+        return list(self._by_node.get(node_key, {}).values())
+
+    def __deepcopy__(self, memo: dict[int, object]) -> ResourceTable:
+        out = ResourceTable()
+        memo[id(self)] = out
+        for k, r in self.items():
+            out[k] = copy.deepcopy(r, memo)
+        return out
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (ResourceTable, (), None, None, iter(self.items()))
+
+
 @dataclass
 class ClusterModel:
     """Everything the controller knows; the store loads and saves exactly this."""
@@ -186,7 +249,7 @@ class ClusterModel:
     rgs: CIDict[ResourceGroup] = field(default_factory=CIDict)
     rds: CIDict[ResourceDfn] = field(default_factory=CIDict)
     # (rd key, node key) -> Resource
-    resources: dict[tuple[str, str], Resource] = field(default_factory=dict)
+    resources: ResourceTable = field(default_factory=ResourceTable)
 
     @classmethod
     def initial(cls) -> ClusterModel:
@@ -249,12 +312,10 @@ class ClusterModel:
         return r
 
     def resources_of_rd(self, rd: str) -> list[Resource]:
-        k = key(rd)
-        return [r for (rk, _), r in self.resources.items() if rk == k]
+        return self.resources.of_rd(key(rd))
 
     def resources_on_node(self, node: str) -> list[Resource]:
-        k = key(node)
-        return [r for (_, nk), r in self.resources.items() if nk == k]
+        return self.resources.on_node(key(node))
 
     def pools_of_node(self, node: str) -> list[StorPool]:
         k = key(node)

@@ -101,13 +101,17 @@ def _set(model: ClusterModel, slot: Slot, obj: Any) -> None:
     if kind in ("pool", "rsc"):
         table: dict[Any, Any] = model.pools if kind == "pool" else model.resources
         tk: Any = tuple(k.split("\x00"))
-    else:
-        table = {"node": model.nodes, "spd": model.spds, "rg": model.rgs, "rd": model.rds}[kind]
-        tk = k
+        if obj is _MISSING:
+            table.pop(tk, None)
+        else:
+            table[tk] = obj
+        return
+    names = {"node": model.nodes, "spd": model.spds, "rg": model.rgs, "rd": model.rds}[kind]
+    # the CI dicts upper-case keys themselves; k is already the key, so bypass them
     if obj is _MISSING:
-        dict.pop(table, tk, None)
+        dict.pop(names, k, None)
     else:
-        dict.__setitem__(table, tk, obj)
+        dict.__setitem__(names, k, obj)
 
 
 class Transaction:
