@@ -34,3 +34,24 @@ def test_console_script_runs():
         capture_output=True, text=True, check=True,
     )
     assert out.stdout.startswith("drbdeck ")
+
+
+def test_linstor_words_go_to_the_linstor_cli(capsys):
+    """`drbdeck rd c first` is LINSTOR's grammar; --curl shows the request unsent."""
+    assert main(["--curl", "rd", "c", "first"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "/v1/resource-definitions" in out and '"first"' in out
+
+
+def test_config_option_is_taken_before_linstor_globals(tmp_path: Path, capsys):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[ssh]\nuser = 'x'\n")
+    assert main(["--config", str(cfg), "--curl", "n", "l"]) == EXIT_OK
+    assert "/v1/nodes" in capsys.readouterr().out
+
+
+def test_split_config_leaves_the_rest_alone():
+    from drbdeck.cli.main import split_config
+
+    assert split_config(["--config=f", "-m", "r", "l", "--config", "x"]) == (
+        "f", ["-m", "r", "l", "--config", "x"])

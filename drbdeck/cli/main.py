@@ -25,6 +25,8 @@ PROGRAMS: dict[str, tuple[str, str]] = {
     "emulator": ("drbdeck.emulator.cli", "run emulated DRBD nodes behind SSH servers"),
     "demo": ("drbdeck.cli.demo", "start a demo cluster of emulated nodes"),
 }
+# Every LINSTOR command group (node/n, storage-pool/sp, resource-definition/rd, …) is
+# handled by drbdeck.cli.linstor with LINSTOR's grammar; see `drbdeck node -h`.
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,7 +34,11 @@ def _parser() -> argparse.ArgumentParser:
         prog="drbdeck",
         description="Agentless storage management for DRBD 9 clusters.",
         epilog="programs:\n"
-        + "\n".join(f"  {name:<10} {text}" for name, (_, text) in PROGRAMS.items()),
+        + "\n".join(f"  {name:<10} {text}" for name, (_, text) in PROGRAMS.items())
+        + "\n\nLINSTOR commands (talk to the controller's REST API):\n"
+        "  node (n), storage-pool (sp), storage-pool-definition (spd),\n"
+        "  resource-definition (rd), volume-definition (vd), resource (r), volume (v),\n"
+        "  resource-group (rg), controller (c)   e.g. drbdeck rd c first",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--config", metavar="FILE", help="config file (default: $DRBDECK_CONFIG)")
@@ -42,14 +48,55 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def split_config(argv: list[str]) -> tuple[str | None, list[str]]:
+    """Take drbdeck's own ``--config FILE`` out of the options before the first word.
+
+    LINSTOR's grammar has global options of its own (``--controllers``, ``-m``…) that may
+    stand before the group, so the split happens before any parser sees the line.
+    """
+    config: str | None = None
+    rest: list[str] = []
+    words = list(argv)
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "--config" and i + 1 < len(words):
+            config = words[i + 1]
+            i += 2
+            continue
+        if word.startswith("--config="):
+            config = word.split("=", 1)[1]
+            i += 1
+            continue
+        if not word.startswith("-"):
+            rest.extend(words[i:])
+            break
+        rest.append(word)
+        i += 1
+    return config, rest
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    raw = list(sys.argv[1:] if argv is None else argv)
+    config_path, rest = split_config(raw)
+    from drbdeck.cli import linstor
+
+    if linstor.claims(rest):
+        try:
+            config = load(config_path)
+        except ConfigError as exc:
+            print(f"drbdeck: config error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        return linstor.main(rest, config)
+    args = _parser().parse_args(raw)
     if args.program is None:
         _parser().print_help()
         return EXIT_OK
     if args.program not in PROGRAMS:
         print(
-            f"drbdeck: unknown program {args.program!r} (known: {', '.join(PROGRAMS)})",
+            f"drbdeck: unknown program {args.program!r} (known: {', '.join(PROGRAMS)}, "
+            "or a LINSTOR command group such as node, storage-pool, resource-definition, "
+            "volume-definition, resource)",
             file=sys.stderr,
         )
         return EXIT_USAGE
