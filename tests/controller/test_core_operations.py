@@ -219,3 +219,31 @@ async def test_delete_flow_and_hooks(ops: Operations) -> None:
     assert rc.http_status(got, created=False) == 200
     assert (await ops.node_delete("alpha"))[0].message == "Node 'alpha' deleted."
     assert "alpha" not in ops.model.nodes and not ops.model.pools_of_node("alpha")
+
+
+async def test_gross_size_with_extent_rounding(ops: Operations) -> None:
+    from drbdeck.backend.controller.volumes import gross_kib
+
+    _ok(await ops.rd_create("legacy", peer_slots=4))
+    _ok(await ops.vd_create("legacy", 1371956))
+    _ok(await ops.rsc_create("legacy", ["alpha"], storage_pool="pool1"))
+    rd = ops.model.rd("legacy")
+    assert gross_kib(ops.model, rd, rd.volumes[0]) == 1372160  # linstor.md §4 table
+    ops.model.pool("alpha", "pool1").extent_kib = 4096
+    rd.peer_slots = 7
+    assert gross_kib(ops.model, rd, rd.volumes[0]) == 1376256
+    rd.volumes[0].flags.add("GROSS_SIZE")
+    assert gross_kib(ops.model, rd, rd.volumes[0]) == 1372160
+
+
+async def test_free_space_check_only_online_thick_and_not_adopted(ops: Operations) -> None:
+    for n in ("alpha", "gamma"):
+        ops.model.pool(n, "pool1").free_kib = 1000
+    _ok(await ops.rd_create("big"))
+    _ok(await ops.vd_create("big", 10 * 1024 * 1024))
+    got = await ops.rsc_create("big", ["alpha"], storage_pool="pool1")
+    assert got[0].code == 980 and "needs" in got[0].message
+    assert not ops.model.resources_of_rd("big")
+    _ok(await ops.rsc_create("big", ["gamma"], storage_pool="pool1"))  # gamma is offline
+    _ok(await ops.vd_set_property("big", 0, "OverrideVlmId", "old_lv"))
+    _ok(await ops.rsc_create("big", ["alpha"], storage_pool="pool1"))  # adopts an LV

@@ -141,7 +141,8 @@ class Operations:
                          props: dict[str, str] | None = None) -> list[rc.ApiCallRc]:
         return await self._run(rc.MASK_CRT, rc.MASK_RSC, lambda tx: ops_rsc.rsc_create(
             tx, rd, nodes, node_id=node_id, storage_pool=storage_pool, diskless=diskless,
-            drbd_diskless=drbd_diskless, tcp_port=tcp_port, rsc_props=props))
+            drbd_diskless=drbd_diskless, tcp_port=tcp_port, rsc_props=props,
+            is_online=self.is_connected))
 
     async def rsc_delete(self, rd: str, node: str) -> list[rc.ApiCallRc]:
         return await self._run(rc.MASK_DEL, rc.MASK_RSC,

@@ -7,7 +7,7 @@ them, so every replica gets the same checks and allocation here.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from drbdeck.backend.controller import allocation as al
 from drbdeck.backend.controller import answers as ans
@@ -18,7 +18,7 @@ from drbdeck.backend.controller.names import key
 from drbdeck.backend.controller.ops_node import DISKLESS_POOL, Result
 from drbdeck.backend.controller.ops_rd import ensure_drbd_data
 from drbdeck.backend.controller.store import Transaction
-from drbdeck.backend.controller.volumes import add_volume
+from drbdeck.backend.controller.volumes import add_volume, gross_kib
 
 DEFAULT_POOL = "DfltStorPool"
 
@@ -72,8 +72,14 @@ def rsc_create(tx: Transaction, rd_name: str, nodes: Sequence[str], *,
                node_id: int | None = None, storage_pool: str | None = None,
                diskless: bool = False, drbd_diskless: bool = False,
                tcp_port: int | None = None, rsc_props: dict[str, str] | None = None,
-               now_ms: int | None = None) -> Result:
-    """Create the replicas of ``rd_name`` on ``nodes`` (all or none)."""
+               now_ms: int | None = None,
+               is_online: Callable[[str], bool] | None = None) -> Result:
+    """Create the replicas of ``rd_name`` on ``nodes`` (all or none).
+
+    The free-space check runs only for online nodes with a reported free capacity, only
+    for thick pools, and not when a VD adopts an existing LV (``OverrideVlmId``) — as in
+    LINSTOR (linstor.md §1, §8).
+    """
     m = tx.model
     rd = m.rd(rd_name)
     if not nodes:
@@ -118,6 +124,8 @@ def rsc_create(tx: Transaction, rd_name: str, nodes: Sequence[str], *,
                             create_ts_ms=stamp))
         for vd in sorted(rd.volumes.values(), key=lambda v: v.number):
             add_volume(tx, r, rd, vd)
+        if is_online is not None and is_online(node.name):
+            _check_free_space(tx, rd, r)
         out.append(ans.created(rc.MASK_RSC, ans.rsc_phrase(rd.name, node.name), r.uuid,
                                "registered", RscDfn=rd.name, Node=node.name))
     diskful = sum(1 for r in m.resources_of_rd(rd.name) if not r.diskless)
@@ -127,6 +135,23 @@ def rsc_create(tx: Transaction, rd_name: str, nodes: Sequence[str], *,
                                 f"No volumes have been defined for resource '{rd.name}'",
                                 obj_refs={"RscDfn": rd.name}))
     return out, {r.node for r in m.resources_of_rd(rd.name)}
+
+
+def _check_free_space(tx: Transaction, rd: ResourceDfn, r: Resource) -> None:
+    m = tx.model
+    if r.diskless or r.storage_pool is None:
+        return
+    pool = m.pools[(key(r.node), key(r.storage_pool))]
+    if pool.provider not in (Provider.LVM, Provider.FILE) or pool.free_kib is None:
+        return
+    vds = [vd for vd in rd.volumes.values() if "OverrideVlmId" not in vd.props]
+    need = sum(gross_kib(m, rd, vd) for vd in vds)
+    if need > pool.free_kib:
+        raise rc.error(rc.FAIL_NOT_ENOUGH_FREE_SPACE,
+                       f"Not enough free space in storage pool '{pool.name}' on node "
+                       f"'{r.node}' for resource '{rd.name}': needs {need} KiB, "
+                       f"{pool.free_kib} KiB free.", RscDfn=rd.name, Node=r.node,
+                       StorPool=pool.name)
 
 
 def rsc_delete(tx: Transaction, rd_name: str, node: str) -> Result:

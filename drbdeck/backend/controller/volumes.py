@@ -6,6 +6,7 @@ a new replica) create them, and the reconciler reads the same device paths.
 
 from __future__ import annotations
 
+from drbdeck.backend import mdsize
 from drbdeck.backend.controller.model import (
     ClusterModel,
     Provider,
@@ -45,3 +46,26 @@ def add_volume(tx: Transaction, r: Resource, rd: ResourceDfn, vd: VolumeDfn) -> 
         vd.number, None if r.diskless else r.storage_pool,
         backing_device(tx.model, r, rd, vd),
     )
+
+
+def granularity_kib(model: ClusterModel, rd: ResourceDfn) -> int:
+    """The largest extent size among the diskful pools the RD's replicas use (LINSTOR copies
+    the largest AllocationGranularity onto the VD so every replica rounds alike); 4 KiB
+    when nothing has been reported yet."""
+    sizes = [4]
+    for r in model.resources_of_rd(rd.name):
+        if r.diskless or r.storage_pool is None:
+            continue
+        pool = model.pools.get((key(r.node), key(r.storage_pool)))
+        if pool is not None and pool.extent_kib:
+            sizes.append(pool.extent_kib)
+    return max(sizes)
+
+
+def gross_kib(model: ClusterModel, rd: ResourceDfn, vd: VolumeDfn) -> int:
+    """Backing LV size for one replica: net → gross with the RD's peer slots (unless the VD
+    has GROSS_SIZE), rounded up to the granularity (linstor.md §4)."""
+    peers = rd.peer_slots or 7
+    gross = vd.size_kib if "GROSS_SIZE" in vd.flags else mdsize.gross_from_net(vd.size_kib,
+                                                                              peers)
+    return mdsize.round_up(gross, granularity_kib(model, rd))
