@@ -247,3 +247,44 @@ async def test_free_space_check_only_online_thick_and_not_adopted(ops: Operation
     _ok(await ops.rsc_create("big", ["gamma"], storage_pool="pool1"))  # gamma is offline
     _ok(await ops.vd_set_property("big", 0, "OverrideVlmId", "old_lv"))
     _ok(await ops.rsc_create("big", ["alpha"], storage_pool="pool1"))  # adopts an LV
+
+
+async def test_props_on_controller_node_resource(ops: Operations) -> None:
+    seen: list[set[str]] = []
+
+    async def hook(nodes: set[str]) -> None:
+        seen.append(nodes)
+
+    ops.on_change.append(hook)
+    _ok(await ops.controller_modify(override={"PeerSlotsNewResource": "4"}))
+    assert ops.model.controller_props == {"PeerSlotsNewResource": "4"}
+    assert (await ops.controller_modify(override={"OverrideVlmId": "x"}))[0].code == 213
+    _ok(await ops.controller_modify(override={"DrbdOptions/Net/protocol": "C"}))
+    assert seen[-1] == {"alpha", "beta", "gamma"}
+    _ok(await ops.node_modify("alpha", override={"Aux/rack": "r1"}))
+    assert ops.model.node("alpha").props == {"Aux/rack": "r1"}
+    _ok(await ops.node_modify("alpha", delete=["Aux/rack"]))
+    assert ops.model.node("alpha").props == {}
+    _ok(await ops.rd_create("r1"))
+    _ok(await ops.rsc_create("r1", ["alpha"], storage_pool="pool1"))
+    assert ops.model.rd("r1").peer_slots == 4  # controller-level PeerSlotsNewResource
+    got = await ops.rsc_modify("r1", "alpha", override={"DrbdOptions/Disk/al-extents": "6007"})
+    assert got[0].message == "Successfully set property key(s): DrbdOptions/Disk/al-extents"
+    assert (await ops.rsc_modify("r1", "beta", override={"Aux/x": "1"}))[0].code == 302
+    # the controller reopens with everything
+    ops.store.close()
+    again = Store(ops.store.path).model
+    assert again.controller_props["DrbdOptions/Net/protocol"] == "C"
+    assert again.resource("r1", "alpha").props == {"DrbdOptions/Disk/al-extents": "6007"}
+
+
+async def test_unexpected_failure_is_an_answer_and_rolls_back(ops: Operations) -> None:
+    ops.on_change.append(lambda nodes: (_ for _ in ()).throw(AssertionError("no hook")))
+
+    def bad_op(tx):  # type: ignore[no-untyped-def]
+        tx.put(ops.model.node("alpha").__class__("zeta"))
+        raise ZeroDivisionError("x")
+
+    got = await ops._run(rc.MASK_CRT, rc.MASK_NODE, bad_op)
+    assert got[0].code == 999 and "ZeroDivisionError" in got[0].message
+    assert "zeta" not in ops.model.nodes

@@ -10,6 +10,7 @@ reconciler registers itself in ``on_change``; no SSH happens here.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -20,6 +21,7 @@ from drbdeck.backend.controller.model import ClusterModel, Node, NodeType
 from drbdeck.backend.controller.ops_node import Result
 from drbdeck.backend.controller.store import Store, Transaction
 
+log = logging.getLogger(__name__)
 ChangeHook = Callable[[set[str]], Any]
 
 
@@ -46,6 +48,12 @@ class Operations:
                     entries, nodes = fn(tx)
             except rc.ApiError as exc:
                 return [e.with_context(op_mask, obj_mask) for e in exc.entries]
+            except Exception as exc:  # a bug or a DB failure: nothing was stored
+                log.exception("operation failed")
+                return [rc.ApiCallRc(rc.FAIL_IMPL_ERROR,
+                                     f"Internal error: {type(exc).__name__}: {exc}",
+                                     details="Nothing was changed; see the controller log.")
+                        .with_context(op_mask, obj_mask)]
             for e in entries:
                 e.with_context(op_mask, obj_mask)
             if warn:
@@ -75,6 +83,17 @@ class Operations:
     async def node_delete(self, name: str) -> list[rc.ApiCallRc]:
         return await self._run(rc.MASK_DEL, rc.MASK_NODE,
                                lambda tx: ops_node.node_delete(tx, name), warn=False)
+
+    async def node_modify(self, name: str, *, override: dict[str, str] | None = None,
+                          delete: Sequence[str] = ()) -> list[rc.ApiCallRc]:
+        return await self._run(rc.MASK_MOD, rc.MASK_NODE, lambda tx: ops_node.node_modify(
+            tx, name, dict(override or {}), list(delete)))
+
+    async def controller_modify(self, *, override: dict[str, str] | None = None,
+                                delete: Sequence[str] = ()) -> list[rc.ApiCallRc]:
+        return await self._run(rc.MASK_MOD, rc.MASK_CTRL_CONF,
+                               lambda tx: ops_node.controller_modify(
+                                   tx, dict(override or {}), list(delete)))
 
     def node_list(self, names: Iterable[str] | None = None) -> list[Node]:
         wanted = {n.upper() for n in names} if names else None
@@ -143,6 +162,11 @@ class Operations:
             tx, rd, nodes, node_id=node_id, storage_pool=storage_pool, diskless=diskless,
             drbd_diskless=drbd_diskless, tcp_port=tcp_port, rsc_props=props,
             is_online=self.is_connected))
+
+    async def rsc_modify(self, rd: str, node: str, *, override: dict[str, str] | None = None,
+                         delete: Sequence[str] = ()) -> list[rc.ApiCallRc]:
+        return await self._run(rc.MASK_MOD, rc.MASK_RSC, lambda tx: ops_rsc.rsc_modify(
+            tx, rd, node, dict(override or {}), list(delete)))
 
     async def rsc_delete(self, rd: str, node: str) -> list[rc.ApiCallRc]:
         return await self._run(rc.MASK_DEL, rc.MASK_RSC,

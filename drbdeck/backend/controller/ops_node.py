@@ -158,3 +158,33 @@ def storage_pool_create(tx: Transaction, node: str, name: str, provider: object,
     sp = tx.put(StorPool(n.name, name, kind, pr))
     return [ans.created(rc.MASK_STOR_POOL, ans.sp_phrase(name, n.name), sp.uuid,
                         "registered", Node=n.name, StorPool=name)], {n.name}
+
+
+def _apply(target: dict[str, str], kind: props.Kind, override: dict[str, str],
+           delete: list[str]) -> list[str]:
+    props.check_all(kind, override)
+    target.update(override)
+    for k in delete:
+        target.pop(k, None)
+    return sorted(override)
+
+
+def controller_modify(tx: Transaction, override: dict[str, str], delete: list[str]) -> Result:
+    """``c sp KEY VAL``: controller-wide props (PeerSlotsNewResource, ranges, DrbdOptions)."""
+    keys = _apply(tx.edit_controller_props(), props.Kind.CONTROLLER, override, delete)
+    out = [ans.props_set(rc.MASK_MOD, rc.MASK_CTRL_CONF, keys)] if keys else []
+    out.append(rc.ApiCallRc(rc.MODIFIED | rc.MASK_MOD | rc.MASK_CTRL_CONF,
+                            "Controller properties modified."))
+    # DRBD options on the controller reach every node's .res files
+    return out, {n.name for n in tx.model.nodes.values()} if any(
+        k.startswith("DrbdOptions/") for k in [*override, *delete]) else set()
+
+
+def node_modify(tx: Transaction, name: str, override: dict[str, str],
+                delete: list[str]) -> Result:
+    node = tx.model.node(name)
+    keys = _apply(tx.edit(node).props, props.Kind.NODE, override, delete)
+    out = [ans.props_set(rc.MASK_MOD, rc.MASK_NODE, keys)] if keys else []
+    out.append(ans.modified(rc.MASK_NODE, ans.node_phrase(node.name), node.uuid,
+                            Node=node.name))
+    return out, {node.name}

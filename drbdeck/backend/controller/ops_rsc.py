@@ -183,3 +183,18 @@ def confirm_deleted(tx: Transaction, rd_name: str, node: str) -> Result:
     peers = {x.node for x in m.resources_of_rd(rd_name)}
     return [ans.deleted(rc.MASK_RSC, ans.rsc_phrase(r.rd, r.node), r.uuid,
                         RscDfn=r.rd, Node=r.node)], peers
+
+
+def rsc_modify(tx: Transaction, rd_name: str, node: str, override: dict[str, str],
+               delete: list[str]) -> Result:
+    """``r sp NODE RSC KEY VAL``."""
+    r = tx.model.resource(rd_name, node)
+    props.check_all(props.Kind.RESOURCE, override)
+    tx.edit(r)
+    r.props.update(override)
+    for k in delete:
+        r.props.pop(k, None)
+    out = [ans.props_set(rc.MASK_MOD, rc.MASK_RSC, sorted(override))] if override else []
+    out.append(ans.modified(rc.MASK_RSC, ans.rsc_phrase(r.rd, r.node), r.uuid,
+                            RscDfn=r.rd, Node=r.node))
+    return out, {x.node for x in tx.model.resources_of_rd(rd_name)}
