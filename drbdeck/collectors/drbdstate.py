@@ -184,11 +184,20 @@ class DrbdState:
                     if self._listeners:
                         self._notify(res.name)
                     return
-            # "change <object> <identity tokens>" has a fixed token count per object type,
-            # recognisable from the line's first 11 characters; split off exactly that head
-            # and look the object up (a miss costs one dict lookup).
-            n = _HEAD_TOKENS.get(body[:11])
-            if n is not None and "\x1b" not in body:
+            # A change line with a single key:value (the bulk of a stream without
+            # --statistics): everything before the last space is the object's key.
+            head, _, tail = body.rpartition(" ")
+            ent = self._fast.get(head)
+            if ent is not None:
+                k, sep, v = tail.partition(":")
+                if sep and k and k not in ent[3] and "\x1b" not in tail:
+                    f = {k: v}
+                else:
+                    ent = None
+            # Otherwise: "change <object> <identity tokens>" has a fixed token count per
+            # object type, recognisable from the line's first 11 characters; split off
+            # exactly that head and look the object up (a miss costs one dict lookup).
+            elif (n := _HEAD_TOKENS.get(body[:11])) is not None and "\x1b" not in body:
                 parts = body.split(" ", n)
                 if len(parts) > n:
                     rest = parts[n]
@@ -216,7 +225,7 @@ class DrbdState:
                                         )
                                 else:
                                     ent[0](obj, dict(zip(tpl.keys, m.groups(), strict=False)), ts)
-                                # as _applied(), inlined: this is the hottest line type
+                                # bookkeeping as in _changed(), inlined (hot)
                                 self.generation = gen = self.generation + 1
                                 res = ent[2]
                                 res.generation = gen
@@ -247,7 +256,12 @@ class DrbdState:
             ent = None
         if ent is not None:
             ent[0](ent[1], f, ts)
-            self._applied(ent[2])
+            self.generation = gen = self.generation + 1  # as _changed(), inlined
+            res = ent[2]
+            res.generation = gen
+            self._dirty.add(res.name)
+            if self._listeners:
+                self._notify(res.name)
             return
         try:
             event = parse_line(line)
@@ -325,14 +339,6 @@ class DrbdState:
         return dirty
 
     # -- internals -----------------------------------------------------------------------
-
-    def _applied(self, res: ResourceState) -> None:
-        """Bookkeeping after a fast-path line changed ``res``."""
-        self.generation = gen = self.generation + 1
-        res.generation = gen
-        self._dirty.add(res.name)
-        if self._listeners:
-            self._notify(res.name)
 
     def _changed(self, name: str | None) -> None:
         if name is None:
@@ -501,7 +507,9 @@ class DrbdState:
 
     def _merge_peer_device(self, pd: PeerDeviceState, f: dict[str, str], t: float | None) -> None:
         """Merge a peer-device diff, keeping the resync progress samples consistent."""
-        raw = pd.raw
+        if pd._pending_match is not None:
+            pd._flush()  # as the raw property does; skipped here for speed
+        raw = pd._raw
         rep = f.get("replication")
         if rep is not None and rep != raw.get("replication"):
             pd._reset_progress()  # a new phase: previous figures do not apply
