@@ -288,3 +288,32 @@ async def test_unexpected_failure_is_an_answer_and_rolls_back(ops: Operations) -
     got = await ops._run(rc.MASK_CRT, rc.MASK_NODE, bad_op)
     assert got[0].code == 999 and "ZeroDivisionError" in got[0].message
     assert "zeta" not in ops.model.nodes
+
+
+async def test_resource_groups(ops: Operations) -> None:
+    _ok(await ops.rg_create("grp", place_count="3", storage_pools=["pool1"],  # type: ignore[arg-type]
+                            props={"PeerSlotsNewResource": "6"}))
+    g = ops.model.rg("GRP")
+    assert (g.place_count, g.storage_pools) == (3, ["pool1"])
+    assert (await ops.rg_create("grp"))[0].code == 522
+    assert (await ops.rg_create("g2", place_count=0))[0].code == 219
+    assert (await ops.rg_create("g2", place_count="x"))[0].code == 219  # type: ignore[arg-type]
+    assert (await ops.rg_create("all"))[0].code == 234
+    assert (await ops.rg_create("g2", storage_pools=["p"]))[0].code == 208
+    _ok(await ops.rd_create("r1", resource_group="grp"))
+    _ok(await ops.rsc_create("r1", ["alpha"], storage_pool="pool1"))
+    assert ops.model.rd("r1").peer_slots == 6  # from the RG's PeerSlotsNewResource
+
+
+async def test_vd_delete(ops: Operations) -> None:
+    _ok(await ops.rd_create("r1"))
+    _ok(await ops.vd_create("r1", 1024))
+    _ok(await ops.vd_create("r1", 2048))
+    _ok(await ops.vd_delete("r1", 1))  # no replicas: gone at once
+    assert list(ops.model.rd("r1").volumes) == [0]
+    _ok(await ops.rsc_create("r1", ["alpha"], storage_pool="pool1"))
+    _ok(await ops.vd_delete("r1", 0))
+    assert "DELETE" in ops.model.rd("r1").volumes[0].flags
+    await ops.vd_confirm_deleted("r1", 0)
+    assert not ops.model.rd("r1").volumes and not ops.model.resource("r1", "alpha").volumes
+    assert (await ops.vd_delete("r1", 7))[0].code == 3000

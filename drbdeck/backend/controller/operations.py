@@ -153,6 +153,24 @@ class Operations:
             return await self.vd_modify(rd, number, delete=[key])
         return await self.vd_modify(rd, number, override={key: value})
 
+    async def vd_delete(self, rd: str, number: int) -> list[rc.ApiCallRc]:
+        return await self._run(rc.MASK_DEL, rc.MASK_VLM_DFN,
+                               lambda tx: ops_rd.vd_delete(tx, rd, number))
+
+    async def vd_confirm_deleted(self, rd: str, number: int) -> list[rc.ApiCallRc]:
+        """For the reconciler: every node has removed volume ``number`` of ``rd``."""
+        return await self._run(rc.MASK_DEL, rc.MASK_VLM_DFN,
+                               lambda tx: ops_rd.vd_confirm_deleted(tx, rd, number),
+                               warn=False)
+
+    async def rg_create(self, name: str, *, place_count: int | None = None,
+                        storage_pools: Sequence[str] = (), description: str = "",
+                        props: dict[str, str] | None = None,
+                        peer_slots: int | None = None) -> list[rc.ApiCallRc]:
+        return await self._run(rc.MASK_CRT, rc.MASK_RSC_GRP, lambda tx: ops_rd.rg_create(
+            tx, name, place_count=place_count, storage_pools=storage_pools,
+            description=description, rg_props=props, peer_slots=peer_slots))
+
     # ---- resources -------------------------------------------------------------------
     async def rsc_create(self, rd: str, nodes: Sequence[str], *, node_id: int | None = None,
                          storage_pool: str | None = None, diskless: bool = False,

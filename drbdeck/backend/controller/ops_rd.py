@@ -13,7 +13,7 @@ from drbdeck.backend.controller import allocation as al
 from drbdeck.backend.controller import answers as ans
 from drbdeck.backend.controller import apicall as rc
 from drbdeck.backend.controller import names, props, units
-from drbdeck.backend.controller.model import ResourceDfn, VolumeDfn
+from drbdeck.backend.controller.model import ResourceDfn, ResourceGroup, VolumeDfn
 from drbdeck.backend.controller.ops_node import Result
 from drbdeck.backend.controller.store import Transaction
 from drbdeck.backend.controller.volumes import add_volume
@@ -165,3 +165,62 @@ def vd_modify(tx: Transaction, rd_name: str, number: int, *,
     out.append(ans.modified(rc.MASK_VLM_DFN, ans.vd_phrase(rd.name, number), vd.uuid,
                             RscDfn=rd.name, VlmNr=str(number)))
     return out, _nodes_of(tx, rd_name)
+
+
+def rg_create(tx: Transaction, name: str, *, place_count: int | None = None,
+              storage_pools: Iterable[str] = (), description: str = "",
+              rg_props: dict[str, str] | None = None, peer_slots: int | None = None) -> Result:
+    """``rg c NAME [--place-count N] [-s POOL...]`` (place count may arrive as a string)."""
+    names.resource_group_name(name)
+    if place_count is not None:
+        try:
+            place_count = int(place_count)
+        except (TypeError, ValueError):
+            place_count = -1
+        if not 1 <= place_count <= 32:
+            raise rc.error(rc.FAIL_INVLD_PLACE_COUNT,
+                           f"Invalid place count '{place_count}': must be 1 to 32.",
+                           RscGrp=name)
+    pools = [names.storage_pool_name(p) for p in storage_pools]
+    if peer_slots is not None:
+        al.check_peer_slots(peer_slots)
+    pr = dict(rg_props or {})
+    props.check_all(props.Kind.RSC_GRP, pr)
+    if name in tx.model.rgs:
+        raise rc.error(rc.FAIL_EXISTS_RSC_GRP,
+                       f"A resource group with the name '{name}' already exists.", RscGrp=name)
+    rg = tx.put(ResourceGroup(name, description, place_count, pools, pr, peer_slots))
+    return [ans.created(rc.MASK_RSC_GRP, f"resource group '{name}'", rg.uuid,
+                        RscGrp=name)], set()
+
+
+def vd_delete(tx: Transaction, rd_name: str, number: int) -> Result:
+    """Without replicas the VD goes at once; otherwise it is flagged DELETE until the nodes
+    have removed the volume (the reconciler then calls ``vd_confirm_deleted``)."""
+    rd = tx.model.rd(rd_name)
+    vd = rd.volumes.get(number)
+    if vd is None:
+        return [rc.ApiCallRc(rc.WARN_NOT_FOUND | rc.MASK_DEL | rc.MASK_VLM_DFN,
+                             f"Volume definition with number '{number}' of resource "
+                             f"definition '{rd.name}' not found.",
+                             obj_refs={"RscDfn": rd.name, "VlmNr": str(number)})], set()
+    tx.edit(rd)
+    nodes = _nodes_of(tx, rd_name)
+    if nodes:
+        vd.flags.add("DELETE")
+    else:
+        del rd.volumes[number]
+    return [ans.deleted(rc.MASK_VLM_DFN, ans.vd_phrase(rd.name, number), vd.uuid,
+                        RscDfn=rd.name, VlmNr=str(number))], nodes
+
+
+def vd_confirm_deleted(tx: Transaction, rd_name: str, number: int) -> Result:
+    rd = tx.model.rd(rd_name)
+    vd = rd.volumes.get(number)
+    if vd is None or "DELETE" not in vd.flags:
+        return [], set()
+    tx.edit(rd)
+    del rd.volumes[number]
+    for r in tx.model.resources_of_rd(rd_name):
+        tx.edit(r).volumes.pop(number, None)
+    return [], set()
