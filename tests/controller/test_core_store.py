@@ -172,3 +172,13 @@ def test_resource_table_indexes_follow_changes_and_clones() -> None:
     assert c.resource("r1", "alpha") is not a and c.resource("r1", "alpha") == a
     m.resources[("R1", "BETA")] = Resource("beta", "r1", 5)  # replace keeps one entry
     assert [r.node_id for r in m.resources_of_rd("r1")] == [5]
+
+
+def test_loose_mode_is_tightened_and_directory_refused(tmp_path: Path) -> None:
+    path = tmp_path / "loose.db"
+    path.touch(mode=0o644)
+    os.chmod(path, 0o644)
+    Store(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    with pytest.raises(StoreError, match="cannot open"):
+        Store(tmp_path)

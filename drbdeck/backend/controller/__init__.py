@@ -1,6 +1,20 @@
-"""drbdeck's controller core: names, units, ret codes, properties, model, store, allocation.
+"""drbdeck's controller core (issue 3): the LINSTOR-compatible object model and its rules.
 
-Each module has one job; the REST layer, the CLI and the reconciler build on them.
+Modules, one job each:
+
+- ``names``      LINSTOR naming rules and case-insensitive identity (linstor.md §2)
+- ``units``      size strings as the linstor client reads/prints them (§6)
+- ``apicall``    ApiCallRc entries, ret_code masks and constants, ApiError, HTTP status (§7)
+- ``answers``    LINSTOR's success/warning texts ("New node 'x' registered.", not-connected)
+- ``props``      property whitelist per object kind; DrbdOptions checked like drbdadm
+- ``model``      dataclasses + ClusterModel (case-insensitive tables, indexed resources)
+- ``codec``      model objects <-> JSON rows
+- ``store``      SQLite (WAL, 0600, migrations), one undo-logged transaction per API call
+- ``allocation`` ports, minors, node-ids, volume numbers, peer slots (§3)
+- ``volumes``    per-replica volume records, LV names/paths, gross size with extent rounding
+- ``ops_node`` / ``ops_rd`` / ``ops_rsc``  the operations on one transaction
+- ``operations`` async facade: one method per operation, answers + on_change hook
+- ``rest_json``  model objects as LINSTOR REST v1 JSON (checked with python-linstor)
 """
 
 from __future__ import annotations

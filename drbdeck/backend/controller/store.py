@@ -30,6 +30,7 @@ from drbdeck.backend.controller.model import (
     StorPoolDfn,
 )
 from drbdeck.backend.controller.names import key
+from drbdeck.config import Config
 
 T = TypeVar("T")
 
@@ -53,8 +54,6 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 def default_path() -> Path:
     """/var/lib/drbdeck/drbdeck.db as root, the XDG data dir otherwise (config.data_dir)."""
-    from drbdeck.config import Config
-
     return Config().data_dir / "drbdeck.db"
 
 
@@ -169,7 +168,10 @@ class Store:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
             raise StoreError(f"database path {self.path}: cannot open ({exc.strerror})") from None
-        os.close(fd)
+        try:
+            os.fchmod(fd, 0o600)  # tighten a file someone created with a looser mode
+        finally:
+            os.close(fd)
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._in_tx = False
         try:
