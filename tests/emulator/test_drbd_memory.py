@@ -43,3 +43,29 @@ async def test_statistics_alone_print_nothing_and_states_still_do() -> None:
     dump = (await run(a, "drbdsetup", "events2", "--now", "--statistics", "r0")).out
     assert " read:4 " in dump
     await s.close()
+
+
+async def test_publish_commits_a_peer_only_when_its_view_changed() -> None:
+    """Re-publishing an unchanged role/disk to a peer must not run a commit there (those
+    were a fifth of all commits at bring-up); a real change still reaches the peer."""
+    cl = make_cluster(["alpha", "bravo"])
+    await bring_up(cl, make_rc(cl))
+    a, b = cl.nodes["alpha"], cl.nodes["bravo"]
+    commits: list[str] = []
+    inner = b.drbd.commit
+
+    def counting(res: object, *args: object, **kwargs: object) -> None:
+        commits.append(getattr(res, "name", ""))
+        inner(res, *args, **kwargs)  # type: ignore[arg-type]
+
+    b.drbd.commit = counting  # type: ignore[method-assign]
+    res = a.drbd.resources["r0"]
+    a.drbd.publish(res)
+    assert commits == []
+    sb = Stream(b, "all")
+    await sb.take()
+    assert (await run(a, "drbdadm", "primary", "--force", "r0")).rc == 0
+    assert commits  # the new role (and disk) reached bravo through a commit
+    got = await sb.take()
+    assert "change connection name:r0 peer-node-id:0 conn-name:alpha role:Primary" in got
+    await sb.close()
