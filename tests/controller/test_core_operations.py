@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -20,12 +21,19 @@ def _ok(entries: list[rc.ApiCallRc]) -> None:
 
 
 @pytest.fixture
-async def ops(tmp_path: Path) -> Operations:
+async def ops(tmp_path: Path) -> AsyncIterator[Operations]:
     o = Operations(Store(tmp_path / "c.db"), is_connected=lambda n: n.upper() != "GAMMA")
     for n, a in (("alpha", "10.0.0.1"), ("beta", "10.0.0.2"), ("gamma", "10.0.0.3")):
         _ok(await o.node_create(n, a, ssh_port=2200))
         _ok(await o.storage_pool_create(n, "pool1", "LVM", {"StorDriver/StorPoolName": "vg0"}))
-    return o
+    yield o
+    # every change made in memory must also be on disk (catches a missed tx.edit())
+    disk = Store(o.store.path).model
+    mem = o.model
+    assert dict(disk.nodes) == dict(mem.nodes) and disk.pools == mem.pools
+    assert dict(disk.spds) == dict(mem.spds) and dict(disk.rgs) == dict(mem.rgs)
+    assert dict(disk.rds) == dict(mem.rds) and disk.resources == mem.resources
+    assert disk.controller_props == mem.controller_props
 
 
 async def test_node_create_answer_and_defaults(tmp_path: Path) -> None:
@@ -226,19 +234,20 @@ async def test_gross_size_with_extent_rounding(ops: Operations) -> None:
 
     _ok(await ops.rd_create("legacy", peer_slots=4))
     _ok(await ops.vd_create("legacy", 1371956))
+    _ok(await ops.vd_create("legacy", 1372160, gross=True))
     _ok(await ops.rsc_create("legacy", ["alpha"], storage_pool="pool1"))
     rd = ops.model.rd("legacy")
     assert gross_kib(ops.model, rd, rd.volumes[0]) == 1372160  # linstor.md §4 table
-    ops.model.pool("alpha", "pool1").extent_kib = 4096
-    rd.peer_slots = 7
+    _ok(await ops.pool_report("alpha", "pool1", free_kib=None, total_kib=None,
+                              extent_kib=4096))
+    _ok(await ops.rd_modify("legacy", peer_slots=7))
     assert gross_kib(ops.model, rd, rd.volumes[0]) == 1376256
-    rd.volumes[0].flags.add("GROSS_SIZE")
-    assert gross_kib(ops.model, rd, rd.volumes[0]) == 1372160
+    assert gross_kib(ops.model, rd, rd.volumes[1]) == 1372160  # GROSS_SIZE: as given
 
 
 async def test_free_space_check_only_online_thick_and_not_adopted(ops: Operations) -> None:
     for n in ("alpha", "gamma"):
-        ops.model.pool(n, "pool1").free_kib = 1000
+        _ok(await ops.pool_report(n, "pool1", free_kib=1000, total_kib=2000, extent_kib=4))
     _ok(await ops.rd_create("big"))
     _ok(await ops.vd_create("big", 10 * 1024 * 1024))
     got = await ops.rsc_create("big", ["alpha"], storage_pool="pool1")

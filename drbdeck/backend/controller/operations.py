@@ -107,6 +107,13 @@ class Operations:
                                lambda tx: ops_node.storage_pool_create(tx, node, name,
                                                                        provider, props))
 
+    async def pool_report(self, node: str, name: str, *, free_kib: int | None,
+                          total_kib: int | None, extent_kib: int | None) -> list[rc.ApiCallRc]:
+        """For the node layer: capacity as reported by the node (no answer text)."""
+        return await self._run(rc.MASK_MOD, rc.MASK_STOR_POOL, lambda tx: ops_node.pool_report(
+            tx, node, name, free_kib=free_kib, total_kib=total_kib, extent_kib=extent_kib),
+            warn=False)
+
     async def storage_pool_dfn_create(self, name: str) -> list[rc.ApiCallRc]:
         return await self._run(rc.MASK_CRT, rc.MASK_STOR_POOL_DFN,
                                lambda tx: ops_node.storage_pool_dfn_create(tx, name))

@@ -188,3 +188,14 @@ def node_modify(tx: Transaction, name: str, override: dict[str, str],
     out.append(ans.modified(rc.MASK_NODE, ans.node_phrase(node.name), node.uuid,
                             Node=node.name))
     return out, {node.name}
+
+
+def pool_report(tx: Transaction, node: str, name: str, *, free_kib: int | None,
+                total_kib: int | None, extent_kib: int | None) -> Result:
+    """A node reported a pool's capacity (from ``vgs``/``lvs``); kept so a restarted
+    controller shows the last known figures until the node answers again."""
+    pool = tx.model.pool(node, name)
+    if (pool.free_kib, pool.total_kib, pool.extent_kib) != (free_kib, total_kib, extent_kib):
+        tx.edit(pool)
+        pool.free_kib, pool.total_kib, pool.extent_kib = free_kib, total_kib, extent_kib
+    return [], set()
