@@ -17,7 +17,7 @@ from typing import Any
 from drbdeck.backend.controller import answers as ans
 from drbdeck.backend.controller import apicall as rc
 from drbdeck.backend.controller import ops_node, ops_rd, ops_rsc
-from drbdeck.backend.controller.model import ClusterModel, Node, NodeType
+from drbdeck.backend.controller.model import ClusterModel, Node
 from drbdeck.backend.controller.ops_node import Result
 from drbdeck.backend.controller.store import Store, Transaction
 
@@ -59,16 +59,16 @@ class Operations:
             if warn:
                 for name in sorted(nodes):
                     node = self.model.nodes.get(name)
-                    if node is not None and node.type in (NodeType.SATELLITE,
-                                                          NodeType.COMBINED) \
+                    if node is not None and node.has_connection \
                             and not self.is_connected(node.name):
                         entries.append(ans.not_connected(node.name, op_mask, obj_mask))
-            if nodes:
-                for hook in list(self.on_change):
-                    res = hook(set(nodes))
-                    if asyncio.iscoroutine(res):
-                        await res
-            return entries
+        # outside the lock: a slow reconciler hook must not hold up the next API call
+        if nodes:
+            for hook in list(self.on_change):
+                res = hook(set(nodes))
+                if asyncio.iscoroutine(res):
+                    await res
+        return entries
 
     # ---- nodes -----------------------------------------------------------------------
     async def node_create(self, name: str, address: str, node_type: str | None = None, *,
