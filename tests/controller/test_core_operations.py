@@ -326,3 +326,20 @@ async def test_vd_delete(ops: Operations) -> None:
     await ops.vd_confirm_deleted("r1", 0)
     assert not ops.model.rd("r1").volumes and not ops.model.resource("r1", "alpha").volumes
     assert (await ops.vd_delete("r1", 7))[0].code == 3000
+
+
+async def test_existing_lv_larger_needs_allow_larger_volume_size(ops: Operations) -> None:
+    from drbdeck.backend.controller.volumes import check_existing_lv
+
+    _ok(await ops.rd_create("legacy", peer_slots=4))
+    _ok(await ops.vd_create("legacy", 1371956, props={"OverrideVlmId": "legacy"}))
+    _ok(await ops.rsc_create("legacy", ["alpha"], storage_pool="pool1"))
+    rd = ops.model.rd("legacy")
+    vd = rd.volumes[0]
+    assert check_existing_lv(ops.model, rd, vd, "alpha", "/dev/vg0/legacy", 1372160) == "use"
+    assert check_existing_lv(ops.model, rd, vd, "alpha", "/dev/vg0/legacy", 1000) == "grow"
+    with pytest.raises(rc.ApiError, match="larger than") as ei:
+        check_existing_lv(ops.model, rd, vd, "alpha", "/dev/vg0/legacy", 2_000_000)
+    assert "AllowLargerVolumeSize true" in (ei.value.entry.correction or "")
+    _ok(await ops.vd_set_property("legacy", 0, "AllowLargerVolumeSize", "true"))
+    assert check_existing_lv(ops.model, rd, vd, "alpha", "/dev/vg0/legacy", 2_000_000) == "use"

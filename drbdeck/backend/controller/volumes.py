@@ -7,6 +7,7 @@ a new replica) create them, and the reconciler reads the same device paths.
 from __future__ import annotations
 
 from drbdeck.backend import mdsize
+from drbdeck.backend.controller import apicall as rc
 from drbdeck.backend.controller.model import (
     ClusterModel,
     Provider,
@@ -69,3 +70,24 @@ def gross_kib(model: ClusterModel, rd: ResourceDfn, vd: VolumeDfn) -> int:
     gross = vd.size_kib if "GROSS_SIZE" in vd.flags else mdsize.gross_from_net(vd.size_kib,
                                                                               peers)
     return mdsize.round_up(gross, granularity_kib(model, rd))
+
+
+def check_existing_lv(model: ClusterModel, rd: ResourceDfn, vd: VolumeDfn, node: str,
+                      device: str, lv_kib: int) -> str:
+    """Decide what to do with a backing LV that already exists (OverrideVlmId adoption).
+
+    Returns ``"use"`` (right size), ``"grow"`` (too small: LINSTOR grows it) or raises
+    ApiError when it is larger than needed and the VD lacks ``AllowLargerVolumeSize true``
+    — drbdeck keeps that property so adopting an oversized LV is a deliberate choice.
+    """
+    need = gross_kib(model, rd, vd)
+    if lv_kib < need:
+        return "grow"
+    if lv_kib == need or vd.props.get("AllowLargerVolumeSize", "").lower() == "true":
+        return "use"
+    raise rc.error(rc.FAIL_INVLD_VLM_SIZE,
+                   f"Backing device '{device}' on node '{node}' is {lv_kib} KiB, larger than "
+                   f"the {need} KiB volume {vd.number} of resource '{rd.name}' needs.",
+                   correction=f"Set 'vd sp {rd.name} {vd.number} AllowLargerVolumeSize true' "
+                              "to use it as it is, or resize the volume definition.",
+                   RscDfn=rd.name, Node=node, VlmNr=str(vd.number))
