@@ -24,6 +24,7 @@ EXIT_CONNECTION = 20
 PROGRAMS: dict[str, tuple[str, str]] = {
     "emulator": ("drbdeck.emulator.cli", "run emulated DRBD nodes behind SSH servers"),
     "demo": ("drbdeck.cli.demo", "start a demo cluster of emulated nodes"),
+    "controller": ("drbdeck.cli.controller", "run the controller daemon (REST on 127.0.0.1:3370)"),
 }
 # Every LINSTOR command group (node/n, storage-pool/sp, resource-definition/rd, …) is
 # handled by drbdeck.cli.linstor with LINSTOR's grammar; see `drbdeck node -h`.
