@@ -156,9 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--resources", type=int, default=1000)
     ap.add_argument("--lines", type=int, default=300_000)
     ap.add_argument("--repeat", type=int, default=3, help="runs per variant; best is reported")
-    ap.add_argument(
-        "--variant", choices=(*VARIANTS, "all"), default="all"
-    )
+    ap.add_argument("--variant", choices=(*VARIANTS, "all"), default="all")
     args = ap.parse_args(argv)
     variants = VARIANTS if args.variant == "all" else (args.variant,)
     for v in variants:
