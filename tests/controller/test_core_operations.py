@@ -114,11 +114,21 @@ async def test_seed_migration_flow(ops: Operations) -> None:
 
 
 async def test_peer_slots_new_resource_timing(ops: Operations) -> None:
-    _ok(await ops.rd_create("r1", port=7100))  # -p creates the DRBD data now
+    # The migration post's order: -p first, then the property. drbdeck (unlike LINSTOR,
+    # whose -p fixes the DRBD data at once) still honours the property: the seed needs 4.
+    _ok(await ops.rd_create("r1", port=7100))
     _ok(await ops.rd_set_property("r1", "PeerSlotsNewResource", "4"))
-    assert ops.model.rd("r1").peer_slots == 7  # too late, as in LINSTOR
-    _ok(await ops.rd_modify("r1", peer_slots=3))  # an explicit modify does change it
+    _ok(await ops.vd_create("r1", 1371956, number=10, minor=9100))
+    assert ops.model.rd("r1").peer_slots == 4
+    assert ops.model.rd("r1").port == 7100
+    # Once the DRBD data exists the property is too late; an explicit modify still works.
+    _ok(await ops.rd_set_property("r1", "PeerSlotsNewResource", "6"))
+    assert ops.model.rd("r1").peer_slots == 4
+    _ok(await ops.rd_modify("r1", peer_slots=3))
     assert ops.model.rd("r1").peer_slots == 3
+    _ok(await ops.rd_create("r3", peer_slots=2))  # --peer-slots fixes it at rd c
+    _ok(await ops.rd_set_property("r3", "PeerSlotsNewResource", "5"))
+    assert ops.model.rd("r3").peer_slots == 2
     _ok(await ops.rd_create("r2"))
     _ok(await ops.vd_create("r2", 1024))
     assert ops.model.rd("r2").volumes[0].minor is None  # no DRBD data yet

@@ -62,7 +62,12 @@ def rd_create(tx: Transaction, name: str, *, port: int | None = None,
                        f"A resource definition with the name '{name}' already exists.",
                        RscDfn=name)
     rd = tx.put(ResourceDfn(name, rg.name, port=port, props=pr, external_name=external_name))
-    if port is not None or peer_slots is not None or "DRBD" in layer_list:
+    # Only an explicit peer-slot count fixes the DRBD data here. LINSTOR also fixes it for
+    # ``-p`` or a drbd layer list, which makes the migration post's own order
+    # (``rd c legacy -p 15500`` then ``rd sp legacy PeerSlotsNewResource 4``) silently get
+    # 7 slots and a backing LV that no longer fits. drbdeck lets PeerSlotsNewResource apply
+    # until the first resource (or ``vd c -m``) needs the DRBD data.
+    if peer_slots is not None:
         ensure_drbd_data(tx, rd, peer_slots)
     return [ans.created(rc.MASK_RSC_DFN, ans.rd_phrase(name), rd.uuid, RscDfn=name)], set()
 
