@@ -160,7 +160,7 @@ class DrbdState:
             if hot is not None and (m := hot.line_match(body)) is not None:
                 # A resync progress line in the layout of the previous one (the bulk of a
                 # --statistics stream): one regex match validates and splits all of it.
-                ent = self._fast.get(m.group(1))  # (a peer device: see the key's prefix)
+                ent = self._fast.get(m[1])  # (a peer device: see the key's prefix)
                 if ent is not None:
                     pd = ent[1]
                     keys = hot.keys
@@ -173,8 +173,8 @@ class DrbdState:
                         pd._samples.append(
                             (
                                 self._clock() if ts is None else ts,
-                                m.group(hot.done + 1),
-                                m.group(hot.oos + 1) if hot.oos else pd.raw.get("out-of-sync"),
+                                m[hot.done + 1],
+                                m[hot.oos + 1] if hot.oos else pd.raw.get("out-of-sync"),
                             )
                         )
                     self.generation = gen = self.generation + 1
@@ -217,8 +217,8 @@ class DrbdState:
                                         obj._samples.append(
                                             (
                                                 self._clock() if ts is None else ts,
-                                                m.group(tpl.done),
-                                                m.group(tpl.oos)
+                                                m[tpl.done],
+                                                m[tpl.oos]
                                                 if tpl.oos
                                                 else obj.raw.get("out-of-sync"),
                                             )
