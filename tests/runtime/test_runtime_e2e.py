@@ -1,0 +1,135 @@
+"""ControllerRuntime end to end: Operations → store → workers → emulated nodes over SSH,
+and observed state back from their events2 streams."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from drbdeck.backend.controller import apicall as rc
+from drbdeck.backend.controller.store import Store
+from drbdeck.backend.runtime.observed import state_string
+from drbdeck.backend.runtime.runtime import ControllerRuntime
+from drbdeck.config import Config, SshConfig
+from drbdeck.emulator.cluster import Cluster
+
+NODES = ["alpha", "bravo", "charlie"]
+NET_KIB = 32 * 1024
+
+
+def _ok(entries: list[rc.ApiCallRc]) -> None:
+    assert not [e.message for e in entries if e.is_error()], [e.message for e in entries]
+
+
+@dataclass
+class Env:
+    cluster: Cluster
+    rt: ControllerRuntime
+    nodes: dict[str, dict]
+
+    def state(self, rd: str, node: str, vnr: int = 0) -> str:
+        r = self.rt.model.resources.get((rd.upper(), node.upper()))
+        flags = r.flags if r is not None else set()
+        return state_string(flags, self.rt.observe(rd, node), vnr)
+
+    async def wait(self, what: str, pred: Callable[[], bool], timeout: float = 30.0) -> None:
+        """Re-check ``pred`` until it holds; the timeout only bounds a hang."""
+        try:
+            async with asyncio.timeout(timeout):
+                while not pred():
+                    await asyncio.sleep(0.05)
+        except TimeoutError:
+            pytest.fail(f"timed out waiting for {what}: " + ", ".join(
+                f"{rd}@{n}={self.state(rd, n)}" for (rd, n) in self.rt.model.resources))
+
+
+@contextlib.asynccontextmanager
+async def env(tmp_path: Path) -> AsyncIterator[Env]:
+    state_dir = tmp_path / "emu"
+    cluster = await Cluster.start(NODES, state_dir, sync_rate_kib=256 * 1024)
+    nodes = {n["name"]: n for n in json.loads((state_dir / "nodes.json").read_text())}
+    cfg = Config(ssh=SshConfig(identity_file=str(state_dir / "id_ed25519"),
+                               known_hosts=str(state_dir / "known_hosts"),
+                               reconnect_min=0.05, reconnect_max=0.3, command_timeout=60.0))
+    rt = ControllerRuntime(Store(tmp_path / "c.db"), cfg, retry_min=0.05, retry_max=0.5)
+    await rt.start()
+    try:
+        yield Env(cluster, rt, nodes)
+    finally:
+        await rt.stop()
+        await cluster.stop()
+        rt.store.close()
+
+
+async def test_bring_up_offline_node_and_delete(tmp_path: Path) -> None:
+    async with env(tmp_path) as e:
+        ops = e.rt.ops
+        for n in NODES:
+            info = e.nodes[n]
+            _ok(await ops.node_create(n, info["address"], ssh_host=info["ssh_host"],
+                                      ssh_port=info["ssh_port"]))
+        await e.wait("all nodes online", lambda: all(e.rt.is_connected(n) for n in NODES))
+        assert e.rt.node_status("alpha") == "ONLINE"
+        for n in NODES:
+            _ok(await ops.storage_pool_create(n, "thick", "LVM",
+                                              {"StorDriver/StorPoolName": "vg0"}))
+            _ok(await ops.storage_pool_create(n, "thin", "LVM_THIN",
+                                              {"StorDriver/StorPoolName": "vg0/thin0"}))
+        # capacity comes from the nodes
+        await e.wait("pool capacity reported", lambda: all(
+            p.extent_kib and p.free_kib is not None for p in e.rt.model.pools.values()
+            if p.provider != "DISKLESS"))
+        thick = e.rt.model.pool("alpha", "thick")
+        assert thick.total_kib == 100 * 1024 * 1024 and thick.extent_kib == 4096
+
+        _ok(await ops.rd_create("r1"))
+        _ok(await ops.vd_create("r1", NET_KIB))
+        _ok(await ops.rsc_create("r1", ["alpha", "bravo"], storage_pool="thick"))
+        _ok(await ops.rsc_create("r1", ["charlie"], drbd_diskless=True))
+        await e.wait("r1 UpToDate/Diskless", lambda: [e.state("r1", n) for n in NODES]
+                     == ["UpToDate", "UpToDate", "Diskless"])
+        obs = e.rt.observe("r1", "charlie")
+        assert obs is not None and obs["connections"]["alpha"]["connected"]
+        facts = e.cluster.network.facts
+        assert any(r.resource == "r1" and r.kind == "full" for r in facts.resyncs)
+        assert "R1" in e.rt.initial_done
+
+        # thin: UpToDate everywhere without any resync
+        _ok(await ops.rd_create("t1"))
+        _ok(await ops.vd_create("t1", NET_KIB))
+        _ok(await ops.rsc_create("t1", ["bravo", "charlie"], storage_pool="thin"))
+        await e.wait("t1 UpToDate", lambda: all(e.state("t1", n) == "UpToDate"
+                                                for n in ("bravo", "charlie")))
+        assert not [r for r in facts.resyncs if r.resource == "t1"]
+
+        # a node that is stopped: the change is stored with a warning, applied on return
+        await e.cluster.node("charlie").stop()
+        await e.wait("charlie offline", lambda: not e.rt.is_connected("charlie"))
+        assert e.state("r1", "charlie") == "Unknown"
+        _ok(await ops.rd_create("r2"))
+        _ok(await ops.vd_create("r2", NET_KIB))
+        _ok(await ops.rsc_create("r2", ["alpha", "bravo"], storage_pool="thick"))
+        got = await ops.rsc_create("r2", ["charlie"], drbd_diskless=True)
+        warn = [x for x in got if x.ret_code & rc.WARN_NOT_CONNECTED == rc.WARN_NOT_CONNECTED
+                and not x.is_error()]
+        assert [x.message for x in warn] == ["No active connection to satellite 'charlie'"]
+        await e.cluster.node("charlie").start()
+        await e.wait("charlie converged", lambda: e.state("r2", "charlie") == "Diskless"
+                     and e.state("r1", "charlie") == "Diskless"
+                     and e.state("t1", "charlie") == "UpToDate")
+
+        # delete: DELETING until the node confirms, then gone
+        _ok(await ops.rsc_delete("r1", "charlie"))
+        assert e.state("r1", "charlie") == "DELETING"
+        await e.wait("r1@charlie confirmed gone",
+                     lambda: ("R1", "CHARLIE") not in e.rt.model.resources)
+        assert e.rt.observe("r1", "charlie") is None
+        assert [e.state("r1", n) for n in ("alpha", "bravo")] == ["UpToDate", "UpToDate"]
+        # and the confirmation is in the store, not only in memory
+        assert ("R1", "CHARLIE") not in Store(tmp_path / "c.db").model.resources
