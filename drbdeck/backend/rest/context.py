@@ -40,7 +40,7 @@ class Context:
 
     def status_of(self, n: Node) -> str:
         if self.node_status is not None:
-            return self.node_status(n)
+            return self.node_status(n.name)
         if not n.has_connection:
             return "OFFLINE"
         return "ONLINE" if self.ops.is_connected(n.name) else "OFFLINE"

@@ -6,9 +6,11 @@ carries exactly the required fields plus the non-empty optional ones (LINSTOR's
 NON_EMPTY) — nothing more, which keeps ``view/resources`` of 30,000 replicas small.
 
 Observed state (disk states, connections) is not in the model: an optional
-``ObservedProvider`` ``(rd_name, node_name) -> dict | None`` supplies it. Without one, or
-when it returns None, disks are "Unknown" and connections not connected — what LINSTOR
-shows for a satellite it cannot reach.
+``ObservedProvider`` ``(rd_name, node_name) -> dict | None`` supplies it in the shape of
+``drbdeck.backend.runtime.observed`` (``in_use``, ``volumes{vnr: {disk_state,
+replication_states}}``, ``connections{peer: {connected, message}}``). Without one, or when
+it returns None, disks are "Unknown" and connections not connected — what LINSTOR shows
+for a satellite it cannot reach.
 """
 
 from __future__ import annotations
@@ -30,11 +32,10 @@ from drbdeck.backend.controller.model import (
 from drbdeck.backend.controller.names import key
 from drbdeck.backend.controller.volumes import gross_kib
 
-#: (rd name, node name) → {"disk_states": {vnr: str}, "connections": {peer: {"connected":
-#: bool, "message": str}}, "in_use": bool, "replication_states": {vnr: {peer: {...}}}}
+#: (rd name, node name) → observed dict (see the module docstring) or None
 ObservedProvider = Callable[[str, str], "dict[str, Any] | None"]
-#: node → LINSTOR ConnectionStatus name (OFFLINE, ONLINE, CONNECTED, …)
-NodeStatus = Callable[[Node], str]
+#: node name → LINSTOR ConnectionStatus name (OFFLINE, ONLINE, CONNECTED, …)
+NodeStatus = Callable[[str], str]
 
 AL_STRIPES = 1
 AL_STRIPE_SIZE_KIB = 32
@@ -213,8 +214,7 @@ class ResourceView:
         return out
 
     def _volumes(self, r: Resource, rd: ResourceDfn, obs: dict[str, Any]) -> list[Any]:
-        disk_states: dict[Any, str] = obs.get("disk_states") or {}
-        repl: dict[Any, Any] = obs.get("replication_states") or {}
+        observed_vols: dict[Any, Any] = obs.get("volumes") or {}
         pool = None
         if r.storage_pool is not None:
             pool = self.model.pools.get((key(r.node), key(r.storage_pool)))
@@ -229,12 +229,11 @@ class ResourceView:
             device = f"/dev/drbd{minor}"
             if r.diskless:
                 allocated = usable = 0
-                default_state = "Diskless"
             else:
                 allocated = v.allocated_kib or self._gross_of(rd, vd)
                 usable = vd.size_kib
-                default_state = "Unknown"
-            state_text = disk_states.get(vnr, disk_states.get(str(vnr), default_state))
+            ov = observed_vols.get(vnr) or observed_vols.get(str(vnr)) or {}
+            state_text = str(ov.get("disk_state") or "Unknown")
             drbd_data: dict[str, Any] = {
                 "drbd_volume_definition": {"volume_number": vnr, "minor_number": minor},
                 "device_path": device, "allocated_size_kib": allocated,
@@ -242,8 +241,7 @@ class ResourceView:
             }
             _put(drbd_data, "backing_device", v.backing_device)
             state: dict[str, Any] = {"disk_state": state_text}
-            rs = repl.get(vnr) or repl.get(str(vnr))
-            _put(state, "replication_states", rs)
+            _put(state, "replication_states", ov.get("replication_states"))
             vol: dict[str, Any] = {
                 "volume_number": vnr, "provider_kind": kind, "device_path": device,
                 "allocated_size_kib": allocated, "usable_size_kib": usable,

@@ -1,0 +1,105 @@
+"""Observed DRBD state (the runtime's events2 model) joined into REST answers, and the
+server-sent event stream."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from drbdeck.backend.rest import Broadcaster
+from drbdeck.backend.runtime.observed import ObservedState
+from drbdeck.cli.linstor import main as cli_main
+from drbdeck.collectors.drbdstate import DrbdState
+from tests.collectors.samples import ALPHA, BRAVO
+from tests.rest.conftest import Server, run_server
+
+linstor = pytest.importorskip("linstor")
+CUT = BRAVO.index(
+    "change peer-device name:r0 peer-node-id:0 conn-name:alpha volume:0 done:37.50") + 1
+
+
+@pytest.fixture
+def observed_server(tmp_path: Path) -> Iterator[Server]:
+    states = {"alpha": DrbdState(node="alpha"), "bravo": DrbdState(node="bravo")}
+    for line in ALPHA:
+        states["alpha"].feed(line)
+    for line in BRAVO[:CUT]:
+        states["bravo"].feed(line)
+    obs = ObservedState(states.get, lambda n: n in states)
+    for srv in run_server(tmp_path / "db", observed=obs):
+        ops = srv.ops
+        for i, n in enumerate(("alpha", "bravo")):
+            srv.call(ops.node_create(n, f"10.0.0.{i + 1}"))
+            srv.call(ops.storage_pool_create(n, "pool1", "LVM",
+                                             {"StorDriver/StorPoolName": "vg0"}))
+        srv.call(ops.rd_create("r0"))
+        srv.call(ops.vd_create("r0", 1048576))
+        srv.call(ops.rsc_create("r0", ["alpha", "bravo"], storage_pool="pool1"))
+        yield srv
+
+
+def test_python_linstor_reads_observed_state(observed_server: Server) -> None:
+    with linstor.Linstor(observed_server.url) as lin:
+        rscs = {r.node_name: r for r in lin.resource_list_raise().resources}
+    bravo = rscs["bravo"]
+    assert bravo.volumes[0].state.disk_state == "SyncTarget(37.50%)"
+    assert bravo.layer_data.drbd_resource.connections["alpha"].connected is True
+    assert rscs["alpha"].volumes[0].state.disk_state == "UpToDate"
+
+
+def test_cli_r_l_shows_sync_progress(observed_server: Server) -> None:
+    out = io.StringIO()
+    code = cli_main(["--controllers", f"127.0.0.1:{observed_server.port}", "--no-color",
+                     "r", "l"], None, stdout=out, stderr=out, environ={})
+    text = out.getvalue()
+    assert code == 0, text
+    assert "SyncTarget(37.50%)" in text and "UpToDate" in text
+
+
+async def test_broadcaster_fan_out_and_slow_subscriber() -> None:
+    b = Broadcaster(limit=2)
+    fast = b.subscribe(heartbeat_s=60)
+    slow = b.subscribe(heartbeat_s=60)
+    first = asyncio.ensure_future(anext(fast))
+    second = asyncio.ensure_future(anext(slow))
+    await asyncio.sleep(0)
+    assert b.subscribers == 2
+    b.publish({"n": 1})
+    assert await first == {"n": 1} and await second == {"n": 1}
+    for i in range(2, 6):  # slow never reads again: dropped once its queue is full
+        b.publish({"n": i})
+        if i < 4:
+            assert await anext(fast) == {"n": i}
+    assert b.subscribers == 1
+    got = [ev async for ev in slow]
+    assert got == [{"n": 2}, {"n": 3}], "the dropped stream ends after what it had queued"
+    b.close()
+    assert [ev async for ev in fast] == [{"n": 4}, {"n": 5}]
+
+
+def test_event_stream_over_http(server: Server) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    conn.request("GET", "/v1/events/drbd")
+    resp = conn.getresponse()
+    assert resp.status == 200
+    assert resp.getheader("Content-Type", "").startswith("text/event-stream")
+    assert resp.readline().startswith(b": drbdeck")
+    resp.readline()
+
+    async def publish() -> None:
+        while server.events.subscribers == 0:
+            await asyncio.sleep(0.01)
+        server.events.publish({"node": "alpha", "resource": "r0"})
+
+    server.call(publish())
+    assert resp.readline() == b"event: drbd\n"
+    data = resp.readline()
+    assert data.startswith(b"data: ")
+    assert json.loads(data[6:]) == {"node": "alpha", "resource": "r0"}
+    conn.close()
