@@ -133,3 +133,43 @@ async def test_bring_up_offline_node_and_delete(tmp_path: Path) -> None:
         assert [e.state("r1", n) for n in ("alpha", "bravo")] == ["UpToDate", "UpToDate"]
         # and the confirmation is in the store, not only in memory
         assert ("R1", "CHARLIE") not in Store(tmp_path / "c.db").model.resources
+
+
+async def test_restart_keeps_data_rd_delete_and_controller_node(tmp_path: Path) -> None:
+    async with env(tmp_path) as e:
+        ops = e.rt.ops
+        for n in NODES[:2]:
+            info = e.nodes[n]
+            _ok(await ops.node_create(n, info["address"], ssh_host=info["ssh_host"],
+                                      ssh_port=info["ssh_port"]))
+            _ok(await ops.storage_pool_create(n, "thick", "LVM",
+                                              {"StorDriver/StorPoolName": "vg0"}))
+        # a Controller node gets no SSH connection and shows OFFLINE, as in LINSTOR
+        _ok(await ops.node_create("ctrl", "10.99.0.250", "Controller"))
+        assert "CTRL" not in e.rt.nodes and e.rt.node_status("ctrl") == "OFFLINE"
+        _ok(await ops.rd_create("r1"))
+        _ok(await ops.vd_create("r1", NET_KIB))
+        _ok(await ops.rsc_create("r1", NODES[:2], storage_pool="thick"))
+        await e.wait("r1 UpToDate", lambda: all(e.state("r1", n) == "UpToDate"
+                                                for n in NODES[:2]))
+        assert e.rt.apply_error("r1", "alpha") is None
+        # a new controller on the same DB forgets the in-memory "initial sync done";
+        # its full sync must still not force anything on the existing replicas
+        await e.rt.stop()
+        rt2 = ControllerRuntime(e.rt.store, e.rt.config, retry_min=0.05, retry_max=0.5)
+        e.rt = rt2
+        await rt2.start()
+        await e.wait("full sync on both nodes", lambda: all(
+            (w := rt2.worker(n)) is not None and w.runs >= 1 for n in NODES[:2]))
+        await e.wait("r1 seen UpToDate again", lambda: all(
+            e.state("r1", n) == "UpToDate" for n in NODES[:2]))
+        sent = [x.command or " ".join(x.argv) for x in rt2.pool.command_log]
+        assert any("adjust" in c for c in sent)
+        assert not [c for c in sent if "--force" in c and "primary" in c]
+        # rd delete: every replica DELETING, then the definition is gone
+        _ok(await rt2.ops.rd_delete("r1"))
+        assert [e.state("r1", n) for n in NODES[:2]] == ["DELETING", "DELETING"]
+        await e.wait("r1 gone", lambda: "r1" not in rt2.model.rds)
+        for n in NODES[:2]:
+            lvs = await rt2.pool.get(n).query_lvs()
+            assert "r1_00000" not in {lv.name for lv in lvs}

@@ -119,6 +119,25 @@ class ControllerRuntime:
     def observe(self, rd: str, node: str) -> Observed | None:
         return self.observed(rd, node)
 
+    def apply_error(self, rd: str, node: str) -> str | None:
+        """The failed node step of ``rd`` on ``node`` in the latest apply (retried by the
+        worker), or a node-wide failure; ``None`` when the last apply went through."""
+        rt = self.nodes.get(key(node))
+        if rt is None or rt.worker is None:
+            return None
+        if rt.worker.last_error:
+            return rt.worker.last_error
+        rep = rt.worker.last_report
+        if rep is None:
+            return None
+        if rep.errors:
+            return "; ".join(rep.errors)
+        for name, rr in rep.resources.items():
+            if key(name) == key(rd) and not rr.ok:
+                cmd = f" ({rr.command})" if rr.command else ""
+                return f"{rr.error}{cmd}"
+        return None
+
     def worker(self, node: str) -> NodeWorker | None:
         rt = self.nodes.get(key(node))
         return rt.worker if rt is not None else None
