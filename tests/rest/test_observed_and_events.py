@@ -103,3 +103,42 @@ def test_event_stream_over_http(server: Server) -> None:
     assert data.startswith(b"data: ")
     assert json.loads(data[6:]) == {"node": "alpha", "resource": "r0"}
     conn.close()
+
+
+async def test_event_feed_follows_node_states() -> None:
+    """EventFeed publishes each events2 change of every node the runtime knows."""
+    from types import SimpleNamespace
+
+    from drbdeck.backend.rest.feed import EventFeed
+
+    bravo = DrbdState(node="bravo")
+    nodes = {"BRAVO": SimpleNamespace(name="bravo", state=bravo)}
+    obs = ObservedState(lambda n: bravo if n == "bravo" else None, lambda n: True)
+    runtime = SimpleNamespace(nodes=nodes, observe=obs)
+    events = Broadcaster()
+    feed = EventFeed(runtime, events)
+    feed.sync()
+    seen: list[dict] = []
+
+    async def collect() -> None:
+        async for ev in events.subscribe(heartbeat_s=60):
+            seen.append(ev)
+
+    task = asyncio.ensure_future(collect())
+    await asyncio.sleep(0)
+    for line in BRAVO[:CUT]:
+        bravo.feed(line)
+    await asyncio.sleep(0.01)
+    assert seen and all(e["node"] == "bravo" for e in seen)
+    last = [e for e in seen if e["resource"] == "r0"][-1]
+    assert last["observed"]["volumes"][0]["disk_state"] == "SyncTarget(37.50%)"
+    nodes.clear()
+    feed.sync()  # node deleted: listener detached, later lines publish nothing
+    before = len(seen)
+    for line in BRAVO[CUT:]:
+        bravo.feed(line)
+    await asyncio.sleep(0.01)
+    assert len(seen) == before
+    feed.close()
+    events.close()
+    await task
