@@ -50,9 +50,9 @@ class Env:
 
 
 @contextlib.asynccontextmanager
-async def env(tmp_path: Path) -> AsyncIterator[Env]:
+async def env(tmp_path: Path, sync_rate_kib: int = 256 * 1024) -> AsyncIterator[Env]:
     state_dir = tmp_path / "emu"
-    cluster = await Cluster.start(NODES, state_dir, sync_rate_kib=256 * 1024)
+    cluster = await Cluster.start(NODES, state_dir, sync_rate_kib=sync_rate_kib)
     nodes = {n["name"]: n for n in json.loads((state_dir / "nodes.json").read_text())}
     cfg = Config(ssh=SshConfig(identity_file=str(state_dir / "id_ed25519"),
                                known_hosts=str(state_dir / "known_hosts"),
@@ -173,3 +173,34 @@ async def test_restart_keeps_data_rd_delete_and_controller_node(tmp_path: Path) 
         for n in NODES[:2]:
             lvs = await rt2.pool.get(n).query_lvs()
             assert "r1_00000" not in {lv.name for lv in lvs}
+
+
+async def test_migration_seed_sizes_on_the_node(tmp_path: Path) -> None:
+    """The migration post's definitions: the LV is 1372160 KiB (335 × 4 MiB extents) and
+    named by OverrideVlmId; node-ids 4 and 8, port 15500, minor 9100."""
+    async with env(tmp_path, sync_rate_kib=16 * 1024 * 1024) as e:
+        ops = e.rt.ops
+        for n in NODES[:2]:
+            info = e.nodes[n]
+            _ok(await ops.node_create(n, info["address"], ssh_host=info["ssh_host"],
+                                      ssh_port=info["ssh_port"]))
+            _ok(await ops.storage_pool_create(n, "pool1", "LVM",
+                                              {"StorDriver/StorPoolName": "vg0"}))
+        await e.wait("extent sizes reported", lambda: all(
+            e.rt.model.pool(n, "pool1").extent_kib for n in NODES[:2]))
+        _ok(await ops.rd_create("legacy"))
+        _ok(await ops.rd_set_property("legacy", "PeerSlotsNewResource", "4"))
+        _ok(await ops.rd_modify("legacy", port=15500))
+        _ok(await ops.vd_create("legacy", 1371956, number=10, minor=9100))
+        _ok(await ops.vd_set_property("legacy", 10, "OverrideVlmId", "legacy"))
+        _ok(await ops.rsc_create("legacy", ["alpha"], node_id=4, storage_pool="pool1"))
+        _ok(await ops.rsc_create("legacy", ["bravo"], node_id=8, storage_pool="pool1"))
+        await e.wait("legacy UpToDate", lambda: all(
+            e.state("legacy", n, 10) == "UpToDate" for n in NODES[:2]))
+        for n in NODES[:2]:
+            lvs = {lv.name: lv for lv in await e.rt.pool.get(n).query_lvs()}
+            assert lvs["legacy"].size_kib == 1372160
+            text = (await e.rt.pool.get(n).read_file("/var/lib/drbdeck.d/legacy.res")).decode()
+            bravo = e.nodes["bravo"]["address"]
+            assert "device      minor 9100;" in text and f"{bravo}:15500;" in text
+            assert "node-id    4;" in text and "node-id    8;" in text
