@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from itertools import repeat
 
 __all__ = [
     "SYNC_STATES",
@@ -25,6 +26,9 @@ __all__ = [
     "PeerDeviceState",
     "ResourceState",
 ]
+
+_COLON = repeat(":")
+_ONE = repeat(1)
 
 #: Replication states in which a resync is under way or paused (drbd.md §1.3).
 SYNC_STATES = frozenset(("SyncSource", "SyncTarget", "PausedSyncS", "PausedSyncT"))
@@ -154,7 +158,7 @@ class PeerDeviceState:
         return self._raw
 
     def _defer(self, keys: tuple[str, ...], match: re.Match[str]) -> None:
-        """Park ``dict(zip(keys, match.groups()[-len(keys):]))`` for a later ``raw.update``.
+        """Park a whole-line match of a FieldTemplate's ``line_match`` for a later update.
 
         ``keys`` must be the same tuple object for the same layout (a shared template's
         keys); a parked match of another layout is folded in first, keeping the order.
@@ -168,8 +172,10 @@ class PeerDeviceState:
         keys, match = self._pending_keys, self._pending_match
         self._pending_keys = self._pending_match = None
         if keys is not None and match is not None:
-            # the last len(keys) groups: a whole-line match has the line's head in front
-            self._raw.update(zip(keys, match.groups()[-len(keys) :], strict=True))
+            # The match validated every token as KEY:VALUE (first colon), in keys' order;
+            # group 1 is the line's head, the fields follow it after one space.
+            text = match.string[match.end(1) + 1 : match.end()]
+            self._raw.update(map(str.split, text.split(" "), _COLON, _ONE))
 
     replication = property(lambda self: self.raw.get("replication", "Off"))
     peer_disk = property(lambda self: self.raw.get("peer-disk", "DUnknown"))

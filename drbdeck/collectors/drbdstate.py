@@ -157,7 +157,7 @@ class DrbdState:
                         whole = f"{ts_text[:20]}000000{ts_text[26:]}"
                         self._ts_second = (ts_text[:19], ts_text[26:], parse_timestamp(whole))
             hot = self._hot
-            if hot is not None and (m := hot.line_match(body)) is not None:
+            if hot is not None and (m := hot.line_match(body)) is not None and "\x1b" not in body:
                 # A resync progress line in the layout of the previous one (the bulk of a
                 # --statistics stream): one regex match validates and splits all of it.
                 ent = self._fast.get(m[1])  # (a peer device: see the key's prefix)
@@ -173,8 +173,8 @@ class DrbdState:
                         pd._samples.append(
                             (
                                 self._clock() if ts is None else ts,
-                                m[hot.done + 1],
-                                m[hot.oos + 1] if hot.oos else pd.raw.get("out-of-sync"),
+                                m[hot.line_done],
+                                m[hot.line_oos] if hot.line_oos else pd.raw.get("out-of-sync"),
                             )
                         )
                     self.generation = gen = self.generation + 1
@@ -209,18 +209,17 @@ class DrbdState:
                             if m is not None:
                                 obj = ent[1]
                                 if tpl.progress_only and ent[6]:
-                                    # The hot case: a resync progress line of a known layout.
-                                    # Its values are folded into raw when raw is next read.
-                                    obj._defer(tpl.keys, m)
+                                    # A resync progress line of a known layout: from now
+                                    # on tried first, as a whole line (see above).
+                                    raw = obj.raw
+                                    raw.update(zip(tpl.keys, m.groups(), strict=False))
                                     self._hot = tpl
                                     if tpl.done:
                                         obj._samples.append(
                                             (
                                                 self._clock() if ts is None else ts,
                                                 m[tpl.done],
-                                                m[tpl.oos]
-                                                if tpl.oos
-                                                else obj.raw.get("out-of-sync"),
+                                                m[tpl.oos] if tpl.oos else raw.get("out-of-sync"),
                                             )
                                         )
                                 else:

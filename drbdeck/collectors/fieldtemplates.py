@@ -41,7 +41,16 @@ class FieldTemplate:
     needs ``raw.update`` plus a progress sample (no phase keys).
     """
 
-    __slots__ = ("done", "keys", "line_match", "match", "oos", "progress_only")
+    __slots__ = (
+        "done",
+        "keys",
+        "line_done",
+        "line_match",
+        "line_oos",
+        "match",
+        "oos",
+        "progress_only",
+    )
 
     def __init__(self, keys: tuple[str, ...]) -> None:
         self.keys = keys
@@ -50,18 +59,33 @@ class FieldTemplate:
         self.done = keys.index("done") + 1 if "done" in keys else 0
         self.oos = keys.index("out-of-sync") + 1 if "out-of-sync" in keys else 0
         self.progress_only = _PHASE_KEYS.isdisjoint(keys)
-        #: Whole ``change peer-device`` line (timestamp already removed) of this layout:
-        #: group 1 is the line's head up to the last identity token (the fast-path key of
-        #: DrbdState), groups 2.. the values. ESC is excluded everywhere because the parser
-        #: strips colour codes, which this shortcut must leave to it.
-        line = " ".join(f"{re.escape(k)}:([^ \x1b]*)" for k in keys)
+        #: Whole ``change peer-device`` line (timestamp removed) of this layout, for the
+        #: hottest line type: group 1 is the line's head up to the last identity token
+        #: (DrbdState's fast-path key), then only ``done``/``out-of-sync`` are captured
+        #: (group numbers ``line_done``/``line_oos``, 0 when absent); the other values
+        #: are split from the text only when someone reads them (PeerDeviceState._flush).
+        #: ``[^ ]*+`` without capture is the cheapest thing sre can run; the caller must
+        #: reject lines with ESC itself (the parser strips colour codes).
+        line = []
+        groups = 1
+        self.line_done = self.line_oos = 0
+        for k in keys:
+            if k in ("done", "out-of-sync"):
+                groups += 1
+                if k == "done":
+                    self.line_done = groups
+                else:
+                    self.line_oos = groups
+                line.append(f"{re.escape(k)}:([^ ]*+)")
+            else:
+                line.append(f"{re.escape(k)}:[^ ]*+")
         self.line_match: Callable[[str], re.Match[str] | None] = re.compile(
-            f"({_PD_HEAD}) {line}"
+            f"({_PD_HEAD}) {' '.join(line)}"
         ).fullmatch
 
 
 _PD_HEAD = "change peer-device " + " ".join(
-    f"{k}:[^ \x1b]*" for k in ("name", "peer-node-id", "conn-name", "volume")
+    f"{k}:[^ ]*+" for k in ("name", "peer-node-id", "conn-name", "volume")
 )
 
 _CACHE: dict[tuple[str, ...], FieldTemplate] = {}
