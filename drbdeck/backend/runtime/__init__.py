@@ -6,3 +6,10 @@ Operations, the node links and the reconciler together.
 """
 
 from __future__ import annotations
+
+from drbdeck.backend.runtime.desired_map import desired_for_node
+from drbdeck.backend.runtime.observed import Observed, ObservedState, state_string
+from drbdeck.backend.runtime.runtime import NODE_STATUS, ControllerRuntime
+
+__all__ = ["NODE_STATUS", "ControllerRuntime", "Observed", "ObservedState",
+           "desired_for_node", "state_string"]

@@ -13,7 +13,8 @@ controller adds is the wiring between them, and that wiring is what this module 
   apply succeeded for it AND the node's events2 no longer shows the resource.
 * Storage pool capacity (free/total/extent size) from ``vgs``/``lvs`` after each connect,
   each apply that changed something and each apply while a pool of the node has never
-  been measured (a new ``sp c``), written into the model's StorPool fields.
+  been measured (a new ``sp c``), stored through ``ops.pool_report`` (one transaction, so
+  a restarted controller shows the last known figures).
 * The initial sync is remembered in memory (``initial_done``): an RD counts as done once any
   node reports one of its volumes UpToDate, or the designated node ran the step. After a
   controller restart the reconciler's own guard (fresh volumes, no UpToDate peer) is what
@@ -307,12 +308,9 @@ class ControllerRuntime:
             new = (free, total, vg.extent_size_kib)
             if (pool.free_kib, pool.total_kib, pool.extent_kib) != new:
                 updates.append((pool, new))
-        if not updates:
-            return
-        with self.store.transaction() as tx:
-            for pool, (free, total, ext) in updates:
-                tx.edit(pool)
-                pool.free_kib, pool.total_kib, pool.extent_kib = free, total, ext
+        for pool, (free, total, ext) in updates:
+            await self.ops.pool_report(pool.node, pool.name, free_kib=free, total_kib=total,
+                                       extent_kib=ext)
 
     async def refresh_capacity(self, node: str) -> None:
         """Query one node's pools now (tests, ``sp l`` with a refresh)."""
