@@ -98,7 +98,7 @@ async def test_bring_up_offline_node_and_delete(tmp_path: Path) -> None:
         assert obs is not None and obs["connections"]["alpha"]["connected"]
         facts = e.cluster.network.facts
         assert any(r.resource == "r1" and r.kind == "full" for r in facts.resyncs)
-        assert "R1" in e.rt.initial_done
+        assert "R1/0" in e.rt.initial_done
 
         # thin: UpToDate everywhere without any resync
         _ok(await ops.rd_create("t1"))
@@ -166,6 +166,16 @@ async def test_restart_keeps_data_rd_delete_and_controller_node(tmp_path: Path) 
         sent = [x.command or " ".join(x.argv) for x in rt2.pool.command_log]
         assert any("adjust" in c for c in sent)
         assert not [c for c in sent if "--force" in c and "primary" in c]
+        # a volume added to the running resource gets its own initial sync
+        _ok(await rt2.ops.vd_create("r1", NET_KIB))
+        await e.wait("r1/1 UpToDate", lambda: all(
+            e.state("r1", n, 1) == "UpToDate" for n in NODES[:2]))
+        # vd delete: the volume leaves DRBD on every node, then the definition goes
+        _ok(await rt2.ops.vd_delete("r1", 1))
+        await e.wait("vd 1 confirmed", lambda: 1 not in rt2.model.rd("r1").volumes)
+        for n in NODES[:2]:
+            obs = rt2.observe("r1", n)
+            assert obs is not None and list(obs["volumes"]) == [0]
         # rd delete: every replica DELETING, then the definition is gone
         _ok(await rt2.ops.rd_delete("r1"))
         assert [e.state("r1", n) for n in NODES[:2]] == ["DELETING", "DELETING"]

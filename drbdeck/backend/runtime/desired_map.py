@@ -18,6 +18,10 @@ Choices made here (where the model has no field for it):
 * ``DrbdOptions/<Section>/<opt>`` props merge controller → resource group → RD; VD props
   with ``DrbdOptions/Disk/*`` go into the volume's ``disk`` block. Node- and replica-level
   DrbdOptions are not rendered (one configuration is shared by all hosts).
+* A volume definition flagged DELETE (``vd d``) is left out of the configuration, so
+  ``drbdadm adjust`` takes the volume down; its LV stays on the node (the reconciler has
+  no per-volume ``lvremove``). A replica flagged DELETE lists every volume so all its LVs
+  go.
 * Auto-quorum as LINSTOR: ``quorum majority`` + ``on-no-quorum suspend-io`` with at least
   three diskful replicas, or two diskful plus a diskless one; ``quorum off`` otherwise.
   Explicit ``DrbdOptions/Resource/quorum`` props win.
@@ -52,10 +56,15 @@ LVM_PROVIDERS = (Provider.LVM, Provider.LVM_THIN)
 InitialDone = Container[str] | Callable[[str], bool]
 
 
-def _done(initial_done: InitialDone, rd_key: str) -> bool:
-    if callable(initial_done):
-        return bool(initial_done(rd_key))
-    return rd_key in initial_done
+def _has(initial_done: InitialDone, k: str) -> bool:
+    return bool(initial_done(k)) if callable(initial_done) else k in initial_done
+
+
+def _done(initial_done: InitialDone, rd_key: str, vnrs: list[int]) -> bool:
+    """Done for the whole RD (``"R1"``) or for every one of its volumes (``"R1/0"``): a
+    volume added later to a running resource needs its own initial sync."""
+    return _has(initial_done, rd_key) or all(_has(initial_done, f"{rd_key}/{v}")
+                                             for v in vnrs)
 
 
 def _pool(model: ClusterModel, r: Resource) -> StorPool | None:
@@ -134,7 +143,8 @@ def resource_config(model: ClusterModel, rd: ResourceDfn,
                     live: list[Resource]) -> ResourceConfig | None:
     """The shared multi-host configuration of ``rd`` over its non-deleted replicas;
     ``None`` when it cannot be rendered yet (a volume without minor, a node without address)."""
-    vds = sorted(rd.volumes.values(), key=lambda v: v.number)
+    vds = sorted((v for v in rd.volumes.values() if "DELETE" not in v.flags),
+                 key=lambda v: v.number)
     if any(vd.minor is None for vd in vds):
         return None
     rg = model.rgs.get(rd.resource_group)
@@ -185,7 +195,9 @@ def desired_resource(model: ClusterModel, rd: ResourceDfn, node_name: str, *,
         return None
     live = [r for r in replicas if "DELETE" not in r.flags]
     deleting = "DELETE" in mine.flags
-    vds = sorted(rd.volumes.values(), key=lambda v: v.number)
+    # a deleted replica removes every LV; a live one drops volumes flagged DELETE (vd d)
+    vds = sorted((v for v in rd.volumes.values() if deleting or "DELETE" not in v.flags),
+                 key=lambda v: v.number)
     extent = extent_kib(model, [r for r in replicas if is_diskful(model, r)])
     diskful = is_diskful(model, mine)
     pool = _pool(model, mine)
@@ -207,7 +219,7 @@ def desired_resource(model: ClusterModel, rd: ResourceDfn, node_name: str, *,
     if config is None:
         return None
     initial = None
-    if not deleting and not _done(initial_done, key(rd.name)):
+    if not deleting and not _done(initial_done, key(rd.name), [v.number for v in vds]):
         chosen = _initial_node(model, live)
         if chosen is not None and chosen[0] == key(node_name):
             initial = chosen[1]
@@ -221,7 +233,8 @@ def desired_for_node(model: ClusterModel, node_name: str, *,
                      initial_done: InitialDone = ()) -> NodeDesired:
     """Every resource with a replica on ``node_name`` (see the module docstring).
 
-    ``initial_done`` holds (or answers for) the RD keys whose initial sync has happened.
+    ``initial_done`` holds (or answers for) the keys whose initial sync has happened:
+    an RD key (``"R1"``) for all its volumes, or ``"R1/<vnr>"`` per volume.
     Resources that cannot be rendered yet are left out (and logged): the node keeps them
     as they are until the model is complete, rather than receiving a broken file.
     """

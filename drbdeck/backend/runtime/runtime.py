@@ -9,6 +9,8 @@ controller adds is the wiring between them, and that wiring is what this module 
 * ``Operations.is_connected`` ← the node's link is ONLINE (offline nodes get LINSTOR's
   "No active connection to satellite" warning; the change waits for them).
 * A link going ONLINE → full sync (the NodeWorker does it) and a capacity refresh.
+* A volume definition flagged DELETE is confirmed (``ops.vd_confirm_deleted``) once every
+  node with a live replica applied the change and no longer shows the device.
 * A replica flagged DELETE is confirmed (``ops.confirm_deleted``) only when the node's
   apply succeeded for it AND the node's events2 no longer shows the resource.
 * Storage pool capacity (free/total/extent size) from ``vgs``/``lvs`` after each connect,
@@ -75,6 +77,10 @@ class NodeRuntime:
     deleting_sent: set[str] = field(default_factory=set)
     #: deletes the node has applied successfully, awaiting the events2 ``destroy``
     deletes_applied: set[str] = field(default_factory=set)
+    #: (rd, vnr) of volume definitions flagged DELETE in the desired state sent last
+    vd_deletes_sent: set[tuple[str, int]] = field(default_factory=set)
+    #: ... of which the node's apply went through: wait for the device to disappear
+    vd_deletes_applied: set[tuple[str, int]] = field(default_factory=set)
     remove_listener: object = None
 
 
@@ -90,11 +96,12 @@ class ControllerRuntime:
         self.ops.on_change.append(self._on_change)
         self.pool = LinkPool(self.config.ssh)
         self.nodes: dict[str, NodeRuntime] = {}  # by node key
-        self.initial_done: set[str] = set()  # RD keys
+        self.initial_done: set[str] = set()  # "<RD key>/<vnr>"
         self.observed = ObservedState(self._state_of, self.is_connected)
         self.retry_min, self.retry_max = retry_min, retry_max
         self._tasks: set[asyncio.Task[None]] = set()
         self._confirming: set[tuple[str, str]] = set()
+        self._vd_gone: dict[tuple[str, int], set[str]] = {}  # (rd key, vnr) → node keys
         self._started = False
 
     # ---- queries ---------------------------------------------------------------------
@@ -218,18 +225,30 @@ class ControllerRuntime:
     def _desired(self, rt: NodeRuntime) -> NodeDesired:
         d = desired_for_node(self.model, rt.name, initial_done=self.initial_done)
         rt.deleting_sent = {n for n, r in d.resources.items() if r.deleting}
+        rt.vd_deletes_sent = set()
+        for n, r in d.resources.items():
+            rd = self.model.rds.get(n)
+            if rd is not None and not r.deleting:
+                rt.vd_deletes_sent.update((rd.name, v.number) for v in rd.volumes.values()
+                                          if "DELETE" in v.flags)
         return d
 
     def _on_report(self, rt: NodeRuntime, report: ApplyReport) -> None:
         for name, rr in report.resources.items():
             if rr.ok and any("primary --force" in a or "new-current-uuid" in a
                              for a in rr.actions):
-                self.initial_done.add(key(name))
+                rd = self.model.rds.get(name)
+                if rd is not None:
+                    self.initial_done.update(f"{key(name)}/{v}" for v in rd.volumes)
         if not report.errors:
             for name in rt.deleting_sent:
                 rr = report.resources.get(name)
                 if rr is None or rr.ok:
                     rt.deletes_applied.add(name)
+            for rd_name, vnr in rt.vd_deletes_sent:
+                rr = report.resources.get(rd_name)
+                if rr is None or rr.ok:
+                    rt.vd_deletes_applied.add((rd_name, vnr))
         self._check_deletes(rt)
         if report.changed or any(p.free_kib is None and p.provider in LVM_PROVIDERS
                                  for p in self.model.pools_of_node(rt.name)):
@@ -239,10 +258,12 @@ class ControllerRuntime:
         names: Iterable[str] = rt.state.resources if rsc is None else (rsc,)
         for n in names:
             res = rt.state.resources.get(n)
-            if res is not None and key(n) not in self.initial_done and any(
-                    d.disk == "UpToDate" for d in res.devices.values()):
-                self.initial_done.add(key(n))
-        if rt.deletes_applied:
+            if res is None:
+                continue
+            for vnr, d in res.devices.items():
+                if d.disk == "UpToDate":
+                    self.initial_done.add(f"{key(n)}/{vnr}")
+        if rt.deletes_applied or rt.vd_deletes_applied:
             self._check_deletes(rt)
 
     def _on_link(self, rt: NodeRuntime, st: LinkState) -> None:
@@ -261,6 +282,30 @@ class ControllerRuntime:
                 continue
             self._confirming.add(job)
             self._spawn(self._confirm(name, rt.name, job), f"confirm {name} {rt.name}")
+
+        for rd_name, vnr in list(rt.vd_deletes_applied):
+            res = rt.state.resources.get(rd_name)
+            if res is not None and vnr in res.devices:
+                continue
+            rt.vd_deletes_applied.discard((rd_name, vnr))
+            self._vd_gone.setdefault((key(rd_name), vnr), set()).add(key(rt.name))
+            self._maybe_confirm_vd(rd_name, vnr)
+
+    def _maybe_confirm_vd(self, rd_name: str, vnr: int) -> None:
+        """Confirm a ``vd d`` once every node holding a live replica has dropped the
+        volume (offline nodes hold it back, as LINSTOR's DELETE does)."""
+        rd = self.model.rds.get(rd_name)
+        vd = rd.volumes.get(vnr) if rd is not None else None
+        k = (key(rd_name), vnr)
+        if rd is None or vd is None or "DELETE" not in vd.flags:
+            self._vd_gone.pop(k, None)
+            return
+        holders = {key(r.node) for r in self.model.resources_of_rd(rd_name)
+                   if "DELETE" not in r.flags}
+        if not holders <= self._vd_gone.get(k, set()):
+            return
+        self._vd_gone.pop(k, None)
+        self._spawn(self.ops.vd_confirm_deleted(rd.name, vnr), f"confirm {rd.name}/{vnr}")
 
     async def _confirm(self, rd: str, node: str, job: tuple[str, str]) -> None:
         try:
