@@ -183,6 +183,10 @@ async def test_restart_keeps_data_rd_delete_and_controller_node(tmp_path: Path) 
         for n in NODES[:2]:
             lvs = await rt2.pool.get(n).query_lvs()
             assert "r1_00000" not in {lv.name for lv in lvs}
+        # a deleted node loses its link, worker and events2 model
+        _ok(await rt2.ops.node_delete("bravo"))
+        assert "BRAVO" not in rt2.nodes and "bravo" not in rt2.pool
+        assert not rt2.is_connected("bravo") and rt2.node_status("bravo") == "OFFLINE"
 
 
 async def test_migration_seed_sizes_on_the_node(tmp_path: Path) -> None:
