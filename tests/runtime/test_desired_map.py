@@ -117,3 +117,14 @@ async def test_thin_clear_bitmap_and_deleting(ops: Operations) -> None:
     assert gone.deleting and gone.volumes[0].lv_name == "t1_00000"
     left = desired_for_node(ops.model, "bravo").resources["t1"]
     assert not left.deleting and set(left.config.hosts) == {"bravo"}
+
+
+async def test_file_pools_are_left_out_not_rendered_diskless(ops: Operations) -> None:
+    _ok(await ops.storage_pool_create("alpha", "files", "FILE",
+                                      {"StorDriver/StorPoolName": "/var/lib/files"}))
+    _ok(await ops.storage_pool_create("bravo", "files", "FILE",
+                                      {"StorDriver/StorPoolName": "/var/lib/files"}))
+    _ok(await ops.rd_create("f1"))
+    _ok(await ops.vd_create("f1", 65536))
+    _ok(await ops.rsc_create("f1", ["alpha", "bravo"], storage_pool="files"))
+    assert desired_for_node(ops.model, "alpha").resources == {}

@@ -52,6 +52,9 @@ log = logging.getLogger(__name__)
 DEFAULT_EXTENT_KIB = 4096
 DEFAULT_PEER_SLOTS = 7
 LVM_PROVIDERS = (Provider.LVM, Provider.LVM_THIN)
+#: Not reconciled yet (loop devices over files): resources using them are left out rather
+#: than rendered with a wrong (diskless) disk.
+FILE_PROVIDERS = (Provider.FILE, Provider.FILE_THIN)
 
 InitialDone = Container[str] | Callable[[str], bool]
 
@@ -194,6 +197,10 @@ def desired_resource(model: ClusterModel, rd: ResourceDfn, node_name: str, *,
     if mine is None:
         return None
     live = [r for r in replicas if "DELETE" not in r.flags]
+    if any((p := _pool(model, r)) is not None and p.provider in FILE_PROVIDERS
+           and not r.diskless for r in replicas):
+        log.warning("resource %s: FILE/FILE_THIN pools are not reconciled yet", rd.name)
+        return None
     deleting = "DELETE" in mine.flags
     # a deleted replica removes every LV; a live one drops volumes flagged DELETE (vd d)
     vds = sorted((v for v in rd.volumes.values() if deleting or "DELETE" not in v.flags),
