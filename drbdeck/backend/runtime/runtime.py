@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from drbdeck.backend.controller.model import ClusterModel, Node, Provider
@@ -81,7 +81,7 @@ class NodeRuntime:
     vd_deletes_sent: set[tuple[str, int]] = field(default_factory=set)
     #: ... of which the node's apply went through: wait for the device to disappear
     vd_deletes_applied: set[tuple[str, int]] = field(default_factory=set)
-    remove_listener: object = None
+    remove_listener: Callable[[], None] | None = None
 
 
 class ControllerRuntime:
@@ -199,7 +199,7 @@ class ControllerRuntime:
             return
         if rt.worker is not None:
             await rt.worker.stop()
-        if callable(rt.remove_listener):
+        if rt.remove_listener is not None:
             rt.remove_listener()
         if rt.stream is not None:
             await rt.stream.stop()
