@@ -142,3 +142,39 @@ async def test_event_feed_follows_node_states() -> None:
     feed.close()
     events.close()
     await task
+
+
+def test_cached_view_follows_changes(tmp_path: Path) -> None:
+    """view/resources is cached per replica; changes through the operations and observed
+    state changes must show on the very next listing."""
+    state: dict[str, dict] = {}
+    for srv in run_server(tmp_path / "db", observed=lambda rd, node: state.get(node)):
+        ops = srv.ops
+        for i, n in enumerate(("alpha", "bravo")):
+            srv.call(ops.node_create(n, f"10.0.0.{i + 1}"))
+            srv.call(ops.storage_pool_create(n, "pool1", "LVM",
+                                             {"StorDriver/StorPoolName": "vg0"}))
+        srv.call(ops.rd_create("r0"))
+        srv.call(ops.vd_create("r0", 1048576))
+        srv.call(ops.rsc_create("r0", ["alpha", "bravo"], storage_pool="pool1"))
+        with linstor.Linstor(srv.url) as lin:
+            def alpha():
+                return {r.node_name: r for r in lin.resource_list_raise().resources}["alpha"]
+
+            assert alpha().layer_data.drbd_resource.peer_slots == 7
+            srv.call(ops.rd_modify("r0", peer_slots=5))
+            assert alpha().layer_data.drbd_resource.peer_slots == 5
+            srv.call(ops.rsc_modify("r0", "alpha", override={"Aux/x": "1"}))
+            assert alpha().properties == {"Aux/x": "1"}
+            srv.call(ops.vd_create("r0", 2048))
+            assert [v.number for v in alpha().volumes] == [0, 1]
+            state["alpha"] = {"in_use": True, "volumes": {0: {"disk_state": "UpToDate"}},
+                              "connections": {"bravo": {"connected": True,
+                                                        "message": "Connected"}}}
+            a = alpha()
+            assert a.volumes[0].state.disk_state == "UpToDate"
+            assert a.layer_data.drbd_resource.connections["bravo"].connected is True
+            state["alpha"] = {"volumes": {0: {"disk_state": "Outdated"}}}
+            assert alpha().volumes[0].state.disk_state == "Outdated"
+            srv.call(ops.rsc_delete("r0", "alpha"))
+            assert "DELETE" in alpha().flags

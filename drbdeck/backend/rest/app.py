@@ -27,7 +27,9 @@ def create_app(ops: Operations, *, observed: ObservedProvider | None = None,
     gives each node's ConnectionStatus name, and ``events`` feeds ``/v1/events/drbd``.
     """
     app = web.Application(middlewares=[guard], client_max_size=MAX_BODY)
-    app[CTX] = Context(ops, observed, node_status, events or Broadcaster())
+    ctx = app[CTX] = Context(ops, observed, node_status, events or Broadcaster())
+    # first hook: the cache must forget changed replicas before any other hook awaits
+    ops.on_change.insert(0, ctx.views.invalidate)
     app.add_routes(routes_cluster.routes)
     app.add_routes(routes_rsc.routes)
 

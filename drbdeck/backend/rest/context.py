@@ -20,6 +20,7 @@ from drbdeck.backend.controller.operations import Operations
 from drbdeck.backend.rest.body import BadRequest
 from drbdeck.backend.rest.events import Broadcaster
 from drbdeck.backend.rest.serialize import NodeStatus, ObservedProvider
+from drbdeck.backend.rest.viewcache import ViewCache
 
 CTX: web.AppKey[Context] = web.AppKey("drbdeck_rest", object)  # type: ignore[arg-type]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -37,6 +38,7 @@ class Context:
     observed: ObservedProvider | None = None
     node_status: NodeStatus | None = None
     events: Broadcaster = field(default_factory=Broadcaster)
+    views: ViewCache = field(default_factory=ViewCache)
 
     def status_of(self, n: Node) -> str:
         if self.node_status is not None:

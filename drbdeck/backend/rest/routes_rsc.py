@@ -225,7 +225,8 @@ def _not_obj(i: int, x: object) -> Body:
 
 
 def _resource_views(request: web.Request, rd: str | None = None,
-                    node: str | None = None) -> list[dict[str, Any]]:
+                    node: str | None = None) -> str:
+    """The JSON list text of the replicas the query selects (cached per replica)."""
     ctx = request.app[CTX]
     m = ctx.ops.model
     nodes = {key(node)} if node is not None else names_query(request, "nodes")
@@ -237,21 +238,23 @@ def _resource_views(request: web.Request, rd: str | None = None,
         candidates = [r for k in sorted(rds) for r in m.resources.of_rd(k)]
     else:
         candidates = list(m.resources.values())
-    out = []
-    for r in candidates:
-        if nodes is not None and key(r.node) not in nodes:
-            continue
-        if pools is not None and (r.storage_pool is None or key(r.storage_pool) not in pools):
-            continue
-        if pq and not props_match(r.props, pq):
-            continue
-        out.append(view.resource(r))
-    return out
+    if nodes is not None or pools is not None or pq:
+        candidates = [
+            r for r in candidates
+            if (nodes is None or key(r.node) in nodes)
+            and (pools is None or (r.storage_pool is not None
+                                   and key(r.storage_pool) in pools))
+            and (not pq or props_match(r.props, pq))]
+    return ctx.views.render(view, candidates)
+
+
+def _text(body: str) -> web.Response:
+    return web.Response(text=body, content_type="application/json")
 
 
 @routes.get("/v1/view/resources")
 async def rsc_view(request: web.Request) -> web.Response:
-    return json_response(_resource_views(request))
+    return _text(_resource_views(request))
 
 
 @routes.get(RD + "/resources")
@@ -259,18 +262,18 @@ async def rsc_list(request: web.Request) -> web.Response:
     name = request.match_info["rd"]
     if name not in request.app[CTX].ops.model.rds:
         return _rd_missing(name)
-    return json_response(_resource_views(request, rd=name))
+    return _text(_resource_views(request, rd=name))
 
 
 @routes.get(RD + "/resources/{node}")
 async def rsc_get(request: web.Request) -> web.Response:
     name, node = request.match_info["rd"], request.match_info["node"]
     out = _resource_views(request, rd=name, node=node)
-    if not out:
+    if out == "[]":
         return error_answer(rc.FAIL_NOT_FOUND_RSC,
                             f"Resource '{name}' on node '{node}' not found.", 404,
                             RscDfn=name, Node=node)
-    return json_response(out)
+    return _text(out)
 
 
 @routes.put(RD + "/resources/{node}")

@@ -180,10 +180,10 @@ class ResourceView:
             g = self._gross[k] = gross_kib(self.model, rd, vd)
         return g
 
-    def resource(self, r: Resource) -> dict[str, Any]:
+    def resource(self, r: Resource, observed: dict[str, Any] | None = None) -> dict[str, Any]:
+        """One replica; ``observed`` as the provider returned it (None: nothing known)."""
         rd = self.model.rds.get(r.rd)
-        obs = self.observed(r.rd, r.node) if self.observed is not None else None
-        obs = obs or {}
+        obs = observed or {}
         conns_obs: dict[str, Any] = obs.get("connections") or {}
         conns: dict[str, Any] = {}
         for peer in self._peers_of(r.rd):
@@ -201,7 +201,7 @@ class ResourceView:
         out: dict[str, Any] = {
             "name": r.rd, "node_name": r.node, "uuid": r.uuid,
             "layer_object": {"type": "DRBD", "rsc_name_suffix": "",
-                             "children": [{"type": "STORAGE", "rsc_name_suffix": ""}],
+                             "children": [{"type": "STORAGE"}],
                              "drbd": drbd},
             "state": {"in_use": bool(obs.get("in_use"))},
         }
@@ -237,7 +237,7 @@ class ResourceView:
             drbd_data: dict[str, Any] = {
                 "drbd_volume_definition": {"volume_number": vnr, "minor_number": minor},
                 "device_path": device, "allocated_size_kib": allocated,
-                "usable_size_kib": usable, "disk_state": state_text,
+                "usable_size_kib": usable,
             }
             _put(drbd_data, "backing_device", v.backing_device)
             state: dict[str, Any] = {"disk_state": state_text}
