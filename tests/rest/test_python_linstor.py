@@ -156,3 +156,18 @@ def test_missing_objects_answer_errors(lin) -> None:
     assert replies[0].is_error() and "not found" in replies[0].message
     replies = lin.resource_create([linstor.ResourceData("ghost", "nope")])
     assert replies[0].is_error()
+
+
+def test_resource_group_create_and_vd_delete(lin, server: Server) -> None:
+    _ok(lin.resource_group_create("rg1", place_count=3, storage_pool=["pool1"],
+                                  description="three copies"))
+    groups = {g.name: g for g in lin.resource_group_list_raise().resource_groups}
+    assert groups["rg1"].select_filter.place_count == 3
+    assert groups["rg1"].select_filter.storage_pool_list == ["pool1"]
+    assert groups["rg1"].description == "three copies"
+    _ok(lin.resource_dfn_create("r1", resource_group="rg1"))
+    rd = lin.resource_dfn_list_raise().resource_definitions[0]
+    assert rd.resource_group_name == "rg1"
+    _ok(lin.volume_dfn_create("r1", 1024))
+    _ok(lin.volume_dfn_delete("r1", 0))
+    assert 0 not in server.ops.model.rds["r1"].volumes

@@ -253,3 +253,41 @@ async def rg_get(request: web.Request) -> web.Response:
         return error_answer(rc.FAIL_NOT_FOUND_RSC_GRP, f"Resource group '{name}' not found.",
                             404, RscGrp=name)
     return json_response(ser.resource_group(g))
+
+
+_RG_FILTER_SUPPORTED = {"place_count", "storage_pool_list", "storage_pool"}
+
+
+@routes.post("/v1/resource-groups")
+async def rg_create(request: web.Request) -> web.Response:
+    ops = request.app[CTX].ops
+    b = await read_body(request)
+    sf = b.obj("select_filter") or Body({}, "select_filter")
+    unsupported = sorted(k for k, v in sf.data.items()
+                         if v is not None and k not in _RG_FILTER_SUPPORTED)
+    if unsupported:
+        return not_implemented("Resource group select filter " + ", ".join(unsupported))
+    pools = sf.str_list("storage_pool_list")
+    if sf.opt_str("storage_pool"):
+        pools = [sf.str("storage_pool"), *pools]
+    fn = getattr(ops, "rg_create", None)
+    if fn is None:
+        return not_implemented("Creating a resource group")
+    return answer(await fn(b.str("name"), place_count=sf.opt_int("place_count"),
+                           storage_pools=pools, description=b.opt_str("description") or "",
+                           props=b.props("props"), peer_slots=b.opt_int("peer_slots")),
+                  created=True)
+
+
+@routes.delete("/v1/resource-groups/{rg}")
+async def rg_delete(request: web.Request) -> web.Response:
+    fn = getattr(request.app[CTX].ops, "rg_delete", None)
+    if fn is None:
+        return not_implemented("Deleting a resource group")
+    return answer(await fn(request.match_info["rg"]))
+
+
+@routes.post("/v1/resource-groups/{rg}/spawn")
+async def rg_spawn(request: web.Request) -> web.Response:
+    await read_body(request)  # a malformed body is still a 400
+    return not_implemented("Spawning from a resource group")
