@@ -42,6 +42,7 @@ def test_migration_post_flow(server: Server) -> None:
     assert (node.address, node.ssh_port, node.ssh_user) == ("10.0.0.4", 2222, "root")
     rd = m.rds["legacy"]
     assert rd.port == 15500
+    assert rd.peer_slots == 4  # PeerSlotsNewResource, read when the first replica came
     vd = rd.volumes[10]
     assert (vd.minor, vd.size_kib) == (9100, 1371956)
     assert vd.props == {"AllowLargerVolumeSize": "true", "OverrideVlmId": "legacy"}

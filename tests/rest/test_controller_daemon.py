@@ -116,3 +116,40 @@ def test_main_routes_controller_daemon_not_linstor_group() -> None:
     assert not linstor.claims(["controller", "--db", "x"])
     assert not linstor.claims(["controller"])
     assert linstor.claims(["controller", "version"])
+
+
+def test_daemon_serves_the_cli_and_keeps_state_across_restart(tmp_path: Path) -> None:
+    """The daemon (with the node runtime when installed) serves drbdeck's CLI; a node whose
+    SSH port refuses stays OFFLINE; the DB survives a SIGTERM restart."""
+    db = tmp_path / "ctl.db"
+
+    def cli(port: str, *words: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "drbdeck.cli.main", "--controllers",
+                               f"127.0.0.1:{port}", "--no-color", *words],
+                              capture_output=True, text=True, timeout=60)
+
+    for round_ in range(2):
+        proc = _start("--db", str(db), "--listen", "127.0.0.1:0")
+        try:
+            assert proc.stdout is not None
+            match = re.search(r":(\d+) ", proc.stdout.readline())
+            assert match
+            port = match.group(1)
+            if round_ == 0:
+                done = cli(port, "n", "c", "alpha", "127.0.0.1", "--ssh-port", "1")
+                assert done.returncode == 0, done.stdout + done.stderr
+                done = cli(port, "rd", "c", "r1", "-p", "15500")
+                assert done.returncode == 0, done.stdout + done.stderr
+            listing = cli(port, "n", "l")
+            assert listing.returncode == 0 and "alpha" in listing.stdout
+            assert "OFFLINE" in listing.stdout
+            rds = cli(port, "rd", "l")
+            assert "r1" in rds.stdout and "DRBD,STORAGE" in rds.stdout
+            raw = json.loads(cli(port, "-m", "rd", "l").stdout)
+            assert raw[0][0]["layer_data"][0]["data"]["port"] == 15500
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=30) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()

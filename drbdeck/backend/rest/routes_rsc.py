@@ -49,7 +49,7 @@ async def rd_list(request: web.Request) -> web.Response:
     wanted = names_query(request, "resource_definitions")
     with_vds = request.query.get("with_volume_definitions", "").lower() == "true"
     pq = props_query(request)
-    out = [ser.resource_definition(rd, with_vds) for k, rd in sorted(m.rds.items())
+    out = [ser.resource_definition(rd, with_vds, m) for k, rd in sorted(m.rds.items())
            if (wanted is None or k in wanted) and props_match(rd.props, pq)]
     return json_response(out)
 
@@ -57,10 +57,11 @@ async def rd_list(request: web.Request) -> web.Response:
 @routes.get(RD)
 async def rd_get(request: web.Request) -> web.Response:
     name = request.match_info["rd"]
-    rd = request.app[CTX].ops.model.rds.get(name)
+    m = request.app[CTX].ops.model
+    rd = m.rds.get(name)
     if rd is None:
         return _rd_missing(name)
-    return json_response(ser.resource_definition(rd, True))
+    return json_response(ser.resource_definition(rd, True, m))
 
 
 @routes.post("/v1/resource-definitions")

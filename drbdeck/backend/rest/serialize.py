@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from drbdeck.backend.controller.allocation import peer_slots_for_new_resource
 from drbdeck.backend.controller.model import (
     ClusterModel,
     Node,
@@ -131,20 +132,23 @@ def volume_definition(rd: ResourceDfn, vd: VolumeDfn) -> dict[str, Any]:
     return out
 
 
-def resource_definition(rd: ResourceDfn, with_vds: bool = False) -> dict[str, Any]:
+def resource_definition(rd: ResourceDfn, with_vds: bool = False,
+                        model: ClusterModel | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"name": rd.name, "resource_group_name": rd.resource_group,
                            "uuid": rd.uuid}
     _put(out, "external_name", rd.external_name)
     _put(out, "props", dict(rd.props))
     _put(out, "flags", sorted(rd.flags))
-    layers: list[dict[str, Any]] = []
-    if rd.peer_slots is not None:
-        drbd: dict[str, Any] = {"peer_slots": rd.peer_slots, "al_stripes": AL_STRIPES,
-                                "al_stripe_size_kib": AL_STRIPE_SIZE_KIB,
-                                "transport_type": "IP", "secret": rd.secret}
-        if rd.port is not None:
-            drbd["port"] = rd.port
-        layers.append({"type": "DRBD", "data": drbd})
+    # drbdeck always stacks DRBD on storage; before the RD's DRBD data exists (linstor.md
+    # §1 timing) the peer slots shown are the ones a first replica would get.
+    peer_slots = rd.peer_slots if rd.peer_slots is not None else (
+        peer_slots_for_new_resource(model, rd) if model is not None else 7)
+    drbd: dict[str, Any] = {"peer_slots": peer_slots, "al_stripes": AL_STRIPES,
+                            "al_stripe_size_kib": AL_STRIPE_SIZE_KIB,
+                            "transport_type": "IP", "secret": rd.secret}
+    if rd.port is not None:
+        drbd["port"] = rd.port
+    layers: list[dict[str, Any]] = [{"type": "DRBD", "data": drbd}]
     layers.append({"type": "STORAGE"})
     out["layer_data"] = layers
     if with_vds:
