@@ -12,6 +12,9 @@ Run: ``python bench/bench_events2.py [--resources N] [--lines N]``; prints one J
 per variant, e.g. ``{"bench":"events2","variant":"plain","lines":N,"seconds":s,
 "lines_per_s":x,"median_lines_per_s":y}`` — seconds/lines_per_s are the best of
 ``--repeat`` runs (the machine is shared), the median shows the spread.
+
+Reference (2-core machine, load ~2 from other work, best/median of 5, lines/s):
+statistics-timestamps 163k/146k before the field templates, 260k/248k after.
 """
 
 from __future__ import annotations
