@@ -171,3 +171,29 @@ def test_resource_group_create_and_vd_delete(lin, server: Server) -> None:
     _ok(lin.volume_dfn_create("r1", 1024))
     _ok(lin.volume_dfn_delete("r1", 0))
     assert 0 not in server.ops.model.rds["r1"].volumes
+
+
+def test_autoplace_body_from_python_linstor(lin, server: Server) -> None:
+    """python-linstor's autoplace body is accepted; placement itself needs the facade's
+    ``autoplace`` (until then a LINSTOR-style 501 error the client parses)."""
+    _cluster(lin)
+    _ok(lin.resource_dfn_create("r1"))
+    _ok(lin.volume_dfn_create("r1", 1048576))
+    replies = lin.resource_auto_place("r1", 2, storage_pool="pool1",
+                                      do_not_place_with_regex="^x", diskless_on_remaining=True)
+    if hasattr(server.ops, "autoplace"):
+        _ok(replies)
+        assert len(lin.resource_list_raise().resources) >= 2
+    else:
+        assert replies[0].is_error() and "not implemented" in replies[0].message
+        assert server.ops.model.resources_of_rd("r1") == []
+
+
+def test_make_available(lin, server: Server) -> None:
+    _cluster(lin)
+    _ok(lin.resource_dfn_create("r1"))
+    replies = lin.resource_make_available("alpha", "r1")
+    if hasattr(server.ops, "make_available"):
+        _ok(replies)
+    else:
+        assert replies[0].is_error() and "not implemented" in replies[0].message

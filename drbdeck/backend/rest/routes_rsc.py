@@ -9,6 +9,7 @@ from aiohttp import web
 from drbdeck.backend.controller import apicall as rc
 from drbdeck.backend.controller.names import key
 from drbdeck.backend.rest import serialize as ser
+from drbdeck.backend.rest.autoplace import place_request
 from drbdeck.backend.rest.body import BadRequest, Body, decode
 from drbdeck.backend.rest.context import (
     CTX,
@@ -307,15 +308,14 @@ async def rsc_make_available(request: web.Request) -> web.Response:
 
 @routes.post(RD + "/autoplace")
 async def rsc_autoplace(request: web.Request) -> web.Response:
+    """Body checked into a ``PlaceRequest``; placed by ``ops.autoplace(rd, request)`` when
+    the facade offers it (else 501)."""
     ops = request.app[CTX].ops
-    b = await read_body(request)
-    sf = b.obj("select_filter") or Body({}, "select_filter")
+    req, _extras = place_request(await read_body(request))
     fn = getattr(ops, "autoplace", None)
     if fn is None:
         return not_implemented("Auto-place")
-    return answer(await fn(request.match_info["rd"], sf.data,
-                           diskless_on_remaining=b.data.get("diskless_on_remaining")),
-                  created=True)
+    return answer(await fn(request.match_info["rd"], req), created=True)
 
 
 @routes.get("/v1/events/drbd")
