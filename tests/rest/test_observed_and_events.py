@@ -178,3 +178,20 @@ def test_cached_view_follows_changes(tmp_path: Path) -> None:
             assert alpha().volumes[0].state.disk_state == "Outdated"
             srv.call(ops.rsc_delete("r0", "alpha"))
             assert "DELETE" in alpha().flags
+
+
+def test_cached_view_follows_pool_extent_reports(server: Server) -> None:
+    """A node reporting its VG extent size changes allocated sizes without an API call."""
+    ops = server.ops
+    server.call(ops.node_create("alpha", "10.0.0.1"))
+    server.call(ops.storage_pool_create("alpha", "pool1", "LVM",
+                                        {"StorDriver/StorPoolName": "vg0"}))
+    server.call(ops.rd_create("r0"))
+    server.call(ops.vd_create("r0", 1000))
+    server.call(ops.rsc_create("r0", ["alpha"], storage_pool="pool1"))
+    with linstor.Linstor(server.url) as lin:
+        before = lin.resource_list_raise().resources[0].volumes[0].allocated_size
+        server.call(ops.pool_report("alpha", "pool1", free_kib=1 << 30, total_kib=1 << 30,
+                                    extent_kib=4096))
+        after = lin.resource_list_raise().resources[0].volumes[0].allocated_size
+    assert before < 4096 <= after and after % 4096 == 0

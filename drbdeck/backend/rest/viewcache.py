@@ -11,7 +11,9 @@ objects and the observed state it was built from, and reused while those are unc
 * an object replaced rather than edited (rollback, re-create) has a new identity, which
   the cache compares;
 * the observed state is compared by value on every request, so DRBD state changes show
-  at once.
+  at once;
+* pool extent sizes (reported by the nodes outside any API call) decide the allocated
+  size of every replica of an RD, so a change to any of them clears the whole cache.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class ViewCache:
 
     def __init__(self) -> None:
         self._by_node: dict[str, dict[str, Entry]] = {}
+        self._extents: object = None
         self.hits = 0
         self.misses = 0
 
@@ -46,6 +49,10 @@ class ViewCache:
         """The JSON list text of ``resources`` (in the given order)."""
         model = view.model
         observed = view.observed
+        extents = sorted((k, p.extent_kib) for k, p in model.pools.items())
+        if extents != self._extents:
+            self._by_node.clear()
+            self._extents = extents
         parts: list[str] = []
         by_node = self._by_node
         dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
