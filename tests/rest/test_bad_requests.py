@@ -176,3 +176,14 @@ def test_warnings_keep_success(seeded: Server) -> None:
     assert status == 201, data
     assert any("No active connection" in e["message"] for e in data)
     assert seeded.ops.model.resources[("R1", "ALPHA")].tcp_port == 7100
+
+
+def test_oversized_body_is_a_json_413(seeded: Server) -> None:
+    from drbdeck.backend.rest.app import MAX_BODY
+
+    before = snapshot(seeded)
+    huge = b'{"name": "' + b"a" * (MAX_BODY + 10) + b'"}'
+    status, data, ctype = request(seeded, "POST", "/v1/nodes", raw=huge)
+    assert status == 413 and ctype.startswith("application/json")
+    assert "too large" in data[0]["message"]
+    assert snapshot(seeded) == before

@@ -10,12 +10,9 @@ from aiohttp import web
 
 from drbdeck.backend.controller.operations import Operations
 from drbdeck.backend.rest import routes_cluster, routes_rsc
-from drbdeck.backend.rest.context import CTX, Context, guard
+from drbdeck.backend.rest.context import CTX, MAX_BODY, Context, guard
 from drbdeck.backend.rest.events import Broadcaster
 from drbdeck.backend.rest.serialize import NodeStatus, ObservedProvider
-
-#: LINSTOR's CLI sends whole storage-pool and resource lists in one body; 16 MiB is ample
-MAX_BODY = 16 * 1024 * 1024
 
 
 def create_app(ops: Operations, *, observed: ObservedProvider | None = None,

@@ -22,6 +22,8 @@ from drbdeck.backend.rest.events import Broadcaster
 from drbdeck.backend.rest.serialize import NodeStatus, ObservedProvider
 from drbdeck.backend.rest.viewcache import ViewCache
 
+#: LINSTOR's CLI sends whole storage-pool and resource lists in one body; 16 MiB is ample
+MAX_BODY = 16 * 1024 * 1024
 CTX: web.AppKey[Context] = web.AppKey("drbdeck_rest", object)  # type: ignore[arg-type]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -103,6 +105,12 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             return error_answer(rc.FAIL_UNKNOWN_ERROR,
                                 f"Method {request.method} is not allowed on {request.path}",
                                 405)
+        if exc.status == 413:
+            return error_answer(rc.API_CALL_PARSE_ERROR,
+                                f"Request body too large (limit {MAX_BODY} bytes).", 413)
+        if exc.status >= 400:
+            return error_answer(rc.FAIL_UNKNOWN_ERROR, f"{exc.status} {exc.reason}",
+                                exc.status)
         raise
     except Exception as exc:  # a bug: answer like LINSTOR's implementation error
         import logging
