@@ -75,11 +75,14 @@ async def stream(request: web.Request, events: Broadcaster) -> web.StreamRespons
     resp = web.StreamResponse(headers={"Content-Type": "text/event-stream",
                                        "Cache-Control": "no-cache"})
     await resp.prepare(request)
-    await resp.write(b": drbdeck event stream\n\n")
-    async for ev in events.subscribe():
-        if ev is None:
-            await resp.write(b": keep-alive\n\n")
-            continue
-        data = json.dumps(ev, separators=(",", ":"))
-        await resp.write(f"event: drbd\ndata: {data}\n\n".encode())
+    try:
+        await resp.write(b": drbdeck event stream\n\n")
+        async for ev in events.subscribe():
+            if ev is None:
+                await resp.write(b": keep-alive\n\n")
+                continue
+            data = json.dumps(ev, separators=(",", ":"))
+            await resp.write(f"event: drbd\ndata: {data}\n\n".encode())
+    except ConnectionError:
+        pass  # the client went away; its subscription ended with the generator
     return resp
