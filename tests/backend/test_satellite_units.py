@@ -68,7 +68,7 @@ def test_endpoint_validation_and_resolution() -> None:
     assert NodeEndpoint("n1", "fe80::1", port=22).address == "[fe80::1]:22"
     for kwargs, rule in [
         ({"host": ""}, "host must be a non-empty"),
-        ({"host": "a b"}, "whitespace"),
+        ({"host": "a b"}, "RFC 1123"),
         ({"host": "-oProxyCommand=x"}, "start with '-'"),
         ({"host": "h", "port": 0}, "port must be an integer from 1 to 65535"),
         ({"host": "h", "port": 70000}, "port must be"),
@@ -262,3 +262,20 @@ async def test_broken_known_hosts_file_is_reported_not_fatal(tmp_path: Path) -> 
         assert "not a known_hosts entry" in st.error and str(kh) in st.error
     finally:
         await link.stop()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1", "[fe80::1]", "node-1.example.com",
+                                  "alpha", "10.0.0.1", "example.com."])
+def test_host_accepts_addresses_and_host_names(host: str) -> None:
+    from drbdeck.backend.satellite.endpoint import validate_host
+
+    assert validate_host(host) == host
+
+
+@pytest.mark.parametrize("host", ["$(reboot)", "a b", "-oProxyCommand=x", "a;b", "bad_name",
+                                  "x" * 64 + ".com", "", "a..b", "`id`"])
+def test_host_refuses_anything_else(host: str) -> None:
+    from drbdeck.backend.satellite.endpoint import validate_host
+
+    with pytest.raises(InvalidArgument, match="node host"):
+        validate_host(host)

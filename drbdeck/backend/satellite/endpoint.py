@@ -7,6 +7,8 @@ parameters and in the command log; a bad one must fail with a message naming the
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -45,13 +47,22 @@ def validate_node_name(name: object) -> str:
 
 
 def validate_host(host: object) -> str:
-    """A host name or address: non-empty, no whitespace or control characters."""
+    """An IPv4/IPv6 address or an RFC 1123 host name (labels of letters, digits and '-').
+
+    The value reaches asyncssh, the command log and the console; anything else (shell
+    syntax, spaces, a leading '-') is refused here with a message naming the field.
+    """
     if not isinstance(host, str) or not host:
         raise InvalidArgument("node host must be a non-empty string")
-    if any(c.isspace() or ord(c) < 32 or c == "\x7f" for c in host) or host.startswith("-"):
+    with contextlib.suppress(ValueError):
+        ipaddress.ip_address(host[1:-1] if host.startswith("[") and host.endswith("]") else host)
+        return host
+    name = host[:-1] if host.endswith(".") else host
+    if len(name) > 253 or not all(_LABEL.match(label) and len(label) <= 63
+                                  for label in name.split(".")):
         raise InvalidArgument(
-            f"node host {host!r} may not contain whitespace or control characters or start "
-            "with '-'"
+            f"node host {host!r} must be an IPv4/IPv6 address or a host name of letters, "
+            "digits and '-' in dot-separated labels (RFC 1123)"
         )
     return host
 
