@@ -16,10 +16,11 @@ from typing import Any
 
 from drbdeck.backend.controller import answers as ans
 from drbdeck.backend.controller import apicall as rc
-from drbdeck.backend.controller import ops_node, ops_rd, ops_rsc
+from drbdeck.backend.controller import ops_node, ops_place, ops_rd, ops_rsc
 from drbdeck.backend.controller.model import ClusterModel, Node
 from drbdeck.backend.controller.ops_node import Result
 from drbdeck.backend.controller.store import Store, Transaction
+from drbdeck.backend.placement import PlaceRequest
 
 log = logging.getLogger(__name__)
 ChangeHook = Callable[[set[str]], Any]
@@ -187,6 +188,18 @@ class Operations:
             tx, rd, nodes, node_id=node_id, storage_pool=storage_pool, diskless=diskless,
             drbd_diskless=drbd_diskless, tcp_port=tcp_port, rsc_props=props,
             is_online=self.is_connected))
+
+    async def autoplace(self, rd: str, request: PlaceRequest) -> list[rc.ApiCallRc]:
+        """``r c RSC --auto-place N``: choose nodes (placement) and create the replicas in
+        one transaction; FAIL_NOT_ENOUGH_NODES changes nothing."""
+        return await self._run(rc.MASK_CRT, rc.MASK_RSC, lambda tx: ops_place.autoplace(
+            tx, rd, request, is_online=self.is_connected))
+
+    async def make_available(self, rd: str, node: str, *,
+                             diskful: bool = False) -> list[rc.ApiCallRc]:
+        """``r mkavail NODE RSC``: a DRBD client on ``node`` unless it holds a replica."""
+        return await self._run(rc.MASK_CRT, rc.MASK_RSC, lambda tx: ops_place.make_available(
+            tx, rd, node, diskful=diskful, is_online=self.is_connected))
 
     async def rsc_modify(self, rd: str, node: str, *, override: dict[str, str] | None = None,
                          delete: Sequence[str] = ()) -> list[rc.ApiCallRc]:
