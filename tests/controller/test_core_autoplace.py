@@ -188,3 +188,20 @@ async def test_make_available_diskful_and_errors(ops: Operations) -> None:
     assert got[0].code == rc.FAIL_NOT_FOUND_NODE & rc.MASK_BITS_CODE
     got = await ops.make_available("nope", "alpha")
     assert got[0].code == rc.FAIL_NOT_FOUND_RSC_DFN & rc.MASK_BITS_CODE
+
+
+async def test_diskless_on_remaining(ops: Operations) -> None:
+    _ok(await ops.autoplace("r0", PlaceRequest(place_count=2, diskless_on_remaining=True)))
+    layout = {n: "DRBD_DISKLESS" in f for n, (_, f) in _replicas(ops, "r0").items()}
+    assert layout == {"alpha": False, "gamma": False, "beta": True, "delta": True}
+    assert not any("TIE_BREAKER" in f for _, f in _replicas(ops, "r0").values())
+
+
+async def test_offline_peer_gets_not_connected_warning(ops: Operations) -> None:
+    _ok(await ops.rsc_create("r0", ["alpha"], storage_pool="pool1"))
+    ops.online.discard("alpha")  # type: ignore[attr-defined]
+    got = _ok(await ops.autoplace("r0", PlaceRequest(additional_place_count=1)))
+    warned = [e.obj_refs.get("Node") for e in got
+              if e.code == rc.WARN_NOT_CONNECTED & rc.MASK_BITS_CODE]
+    assert warned == ["alpha"]
+    assert sorted(_replicas(ops, "r0")) == ["alpha", "beta", "gamma"]  # + tie-breaker
