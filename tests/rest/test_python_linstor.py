@@ -174,26 +174,25 @@ def test_resource_group_create_and_vd_delete(lin, server: Server) -> None:
 
 
 def test_autoplace_body_from_python_linstor(lin, server: Server) -> None:
-    """python-linstor's autoplace body is accepted; placement itself needs the facade's
-    ``autoplace`` (until then a LINSTOR-style 501 error the client parses)."""
+    """python-linstor's autoplace body is accepted and placed (the test server has no node
+    layer, so the nodes are declared online and their pools report capacity)."""
     _cluster(lin)
+    server.ops.is_connected = lambda node: True
+    for name in ("alpha", "beta", "gamma"):
+        server.call(server.ops.pool_report(name, "pool1", free_kib=100 * 1024 * 1024,
+                                           total_kib=200 * 1024 * 1024, extent_kib=4096))
     _ok(lin.resource_dfn_create("r1"))
     _ok(lin.volume_dfn_create("r1", 1048576))
     replies = lin.resource_auto_place("r1", 2, storage_pool="pool1",
                                       do_not_place_with_regex="^x", diskless_on_remaining=True)
-    if hasattr(server.ops, "autoplace"):
-        _ok(replies)
-        assert len(lin.resource_list_raise().resources) >= 2
-    else:
-        assert replies[0].is_error() and "not implemented" in replies[0].message
-        assert server.ops.model.resources_of_rd("r1") == []
+    _ok(replies)
+    placed = {r.node: r.diskless for r in server.ops.model.resources_of_rd("r1")}
+    assert sorted(placed.values()) == [False, False, True]  # 2 diskful + 1 on the remaining
+    assert len(lin.resource_list_raise().resources) == 3
 
 
 def test_make_available(lin, server: Server) -> None:
     _cluster(lin)
     _ok(lin.resource_dfn_create("r1"))
-    replies = lin.resource_make_available("alpha", "r1")
-    if hasattr(server.ops, "make_available"):
-        _ok(replies)
-    else:
-        assert replies[0].is_error() and "not implemented" in replies[0].message
+    _ok(lin.resource_make_available("alpha", "r1"))
+    assert [r.node for r in server.ops.model.resources_of_rd("r1")] == ["alpha"]
