@@ -12,9 +12,10 @@ Modules, one job each:
 - ``store``      SQLite (WAL, 0600, migrations), one undo-logged transaction per API call
 - ``allocation`` ports, minors, node-ids, volume numbers, peer slots (§3)
 - ``volumes``    per-replica volume records, LV names/paths, gross size with extent rounding
-- ``ops_node`` / ``ops_rd`` / ``ops_rsc``  the operations on one transaction
+- ``ops_node`` / ``ops_rd`` / ``ops_rsc`` / ``ops_place``  the operations on one transaction
 - ``operations`` async facade: one method per operation, answers + on_change hook
-- ``rest_json``  model objects as LINSTOR REST v1 JSON (checked with python-linstor)
+
+The LINSTOR REST JSON of these objects lives in :mod:`drbdeck.backend.rest.serialize`.
 """
 
 from __future__ import annotations
