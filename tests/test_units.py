@@ -1,10 +1,10 @@
-"""Size units of linstor.md §6, parsing and display."""
+"""Size units of linstor.md §6 (drbdeck.units, shared by the CLI and the controller)."""
 
 from __future__ import annotations
 
 import pytest
 
-from drbdeck.cli.linstor.units import SizeError, format_kib, parse_size_kib
+from drbdeck.units import SizeError, format_kib, parse_size_kib
 
 SIZES = [
     ("40G", 41943040), ("1371956KiB", 1371956), ("1GB", 976563), ("1500mb", 1464844),
@@ -12,6 +12,7 @@ SIZES = [
     ("1K", 1), ("1kib", 1), ("1kB", 1), ("1000kB", 977), ("1T", 1073741824),
     ("1TB", 976562500), ("1P", 1024**4), ("1PB", 976562500000), ("1024B", 1), ("1B", 1),
     ("2S", 1), ("4s", 2), ("3S", 2), ("0", 0), (" 7G ", 7340032), ("1 GiB", 1048576),
+    ("1025B", 2), ("1t", 1 << 30), ("1PiB", 1 << 40), ("1gib", 1 << 20),
 ]  # fmt: skip
 
 
@@ -29,7 +30,10 @@ def test_default_unit_is_the_callers() -> None:
     ("text", "message"),
     [
         ("1.5G", '"." is not a valid unit'),
-        ("1,5G", '",5G" is not a valid unit'),
+        ("1,5G", '"," is not a valid unit'),
+        ("1e3", '"e" is not a valid unit'),  # LINSTOR's parse_unit says the same
+        ("12 3", "is not a valid unit"),  # LINSTOR ignores the 3; we refuse it
+        ("10 Gibibytes", '"Gibibytes" is not a valid unit'),
         ("10X", '"X" is not a valid unit'),
         ("10Gi", '"Gi" is not a valid unit'),
         ("G", "must start with an integer"),
@@ -52,3 +56,16 @@ def test_bad_sizes(text: str, message: str) -> None:
 )  # fmt: skip
 def test_format(kib: int, text: str) -> None:
     assert format_kib(kib) == text
+
+
+def test_errors_name_the_field() -> None:
+    with pytest.raises(SizeError, match=r"in volume size '1\.5G'"):
+        parse_size_kib("1.5G", field="volume size")
+
+
+@pytest.mark.parametrize("kib", [1, 512, 1023, 1024, 1536, 976563, 1371956, 10485760,
+                                 1572864, 1024**3 + 1, 1024**4 * 3])
+def test_format_equals_python_linstor(kib: int) -> None:
+    """LINSTOR's own client is the oracle for what an operator sees."""
+    size_calc = pytest.importorskip("linstor").SizeCalc
+    assert format_kib(kib) == size_calc.approximate_size_string(kib)

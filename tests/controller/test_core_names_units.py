@@ -64,41 +64,9 @@ def test_case_insensitive_identity() -> None:
     assert n.key == "MYRES" and str(n) == "MyRes"
 
 
-@pytest.mark.parametrize(("text", "kib"), [
-    ("40G", 41943040), ("1371956KiB", 1371956), ("1GB", 976563), ("1500mb", 1464844),
-    ("10", 10 * 1024 * 1024), ("1k", 1), ("1025B", 2), ("1B", 1), ("2S", 1), ("3s", 2),
-    ("1t", 1 << 30), ("1PiB", 1 << 40), ("1kb", 1), ("1 GiB", 1 << 20), ("1gib", 1 << 20),
-])
-def test_sizes_good(text: str, kib: int) -> None:
-    assert units.parse_size_kib(text) == kib
-
-
-@pytest.mark.parametrize(("text", "msg"), [
-    ("1.5G", '"." is not a valid unit'), ("G", "integer"), ("", "integer"),
-    ("-1G", "integer"), ("10X", '"X" is not a valid unit'), ("10 Gibibytes", "not a valid"),
-    ("1e3", '"e" is not a valid unit'), ("12 3", "not a valid unit"),
-])
-def test_sizes_bad(text: str, msg: str) -> None:
-    with pytest.raises(units.SizeError, match="size") as ei:
-        units.parse_size_kib(text)
-    assert msg in str(ei.value)
-
-
-def test_default_unit_is_overridable() -> None:
-    assert units.parse_size_kib("4", default_unit="KiB") == 4
-
-
 def test_vd_size_range() -> None:
     assert units.check_vd_size(4) == 4
     for bad in (3, (1 << 40) + 1):
         with pytest.raises(rc.ApiError, match="volume size") as ei:
             units.check_vd_size(bad)
         assert ei.value.entry.code == 206
-
-
-@pytest.mark.parametrize(("kib", "text"), [
-    (10 * 1024 * 1024, "10 GiB"), (976563, "953.67 MiB"), (512, "512 KiB"),
-    (1371956, "1.31 GiB"), (0, "0 KiB"), (1 << 40, "1 PiB"),
-])
-def test_format(kib: int, text: str) -> None:
-    assert units.format_kib(kib) == text

@@ -13,7 +13,7 @@ from drbdeck.cli.linstor import views
 from drbdeck.cli.linstor.cmd_node import aux_key
 from drbdeck.cli.linstor.request import Request, props_change, query, seg
 from drbdeck.cli.linstor.spec import Command, Group
-from drbdeck.cli.linstor.units import SizeError, parse_size_kib
+from drbdeck.units import SizeError, parse_size_kib
 
 
 def int_in(low: int, high: int) -> Any:

@@ -15,7 +15,7 @@ from rich.console import Console
 
 from drbdeck.cli.linstor import state
 from drbdeck.cli.linstor.tables import Cell, render_table
-from drbdeck.cli.linstor.units import format_kib
+from drbdeck.units import format_kib
 
 NODE_HEADERS = ("Node", "NodeType", "Addresses", "State")
 SP_HEADERS = (
