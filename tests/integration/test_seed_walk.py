@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from drbdeck.backend import resfile
 from drbdeck.backend.controller.names import key
 from drbdeck.backend.controller.store import Store
 from drbdeck.backend.reconcile.observe import RES_DIR
@@ -33,6 +34,7 @@ from drbdeck.backend.runtime.runtime import ControllerRuntime
 from drbdeck.cli.linstor import main as cli_main
 from drbdeck.config import Config, SshConfig
 from drbdeck.emulator.cluster import Cluster
+from tests.drbdtools import check_res
 
 GIB_KIB = 1024 * 1024
 FAST_SYNC_KIB = 64 * GIB_KIB  # 40G syncs in well under a second of emulated time
@@ -117,12 +119,13 @@ class Walk:
                 + f"; apply errors: {errs}")
 
 
-def _row(table: str, first_cell: str) -> str:
-    """The table row whose first cell is ``first_cell`` (fails when there is none)."""
+def _row(table: str, first_cell: str) -> list[str]:
+    """The cells of the table row whose first cell is ``first_cell`` (fails when there is
+    none): asserting on one row keeps another row's words from satisfying a check."""
     for line in table.splitlines():
-        cells = [c.strip() for c in line.strip("|").split("|")]
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if cells and cells[0] == first_cell:
-            return line.strip()
+            return cells
     raise AssertionError(f"no row for {first_cell!r} in:\n{table}")
 
 
@@ -178,7 +181,7 @@ async def test_scaleway_arm_post(tmp_path: Path) -> None:
         await w.wait("both nodes online", lambda: all(w.rt.is_connected(n) for n in names))
         listing = await w.ok("node", "list")
         rows = {n: _row(listing, n) for n in names}
-        assert all(r.endswith("| Online |") for r in rows.values()), listing
+        assert all(r[-1] == "Online" for r in rows.values()), listing
         assert [str(w.rt.model.nodes[n].type.value).upper() for n in names] == \
             ["COMBINED", "SATELLITE"]
 
@@ -259,3 +262,100 @@ async def test_proxmox_post(tmp_path: Path) -> None:
             assert f"{RES_DIR}/first.res" not in _res_files(w, n)
             assert not [lv for lv in node.lvm.all_lvs() if lv.name.startswith("first")]
             assert w.rt.observe("first", n) is None
+
+
+async def test_ha_controller_post(tmp_path: Path) -> None:
+    """A Controller-type node is OFFLINE (it gets no SSH); the ``--controllers=`` form
+    works; the DB file copied after a clean stop serves the same objects elsewhere."""
+    import shutil
+
+    async with walk(tmp_path, ["alpha"], {"vg0": 8 * GIB_KIB}) as w:
+        await w.node_create("alpha", "Combined")
+        await w.ok("node", "create", "--node-type", "Controller", "linstor-controller",
+                   "10.43.7.254")
+        await w.wait("alpha online", lambda: w.rt.is_connected("alpha"))
+        await w.ok("storage-pool", "create", "lvm", "alpha", "thick", "vg0")
+        await w.ok("resource-definition", "create", "vm-100-disk-1")
+        await w.ok("volume-definition", "create", "vm-100-disk-1", "16M")
+        await w.ok("resource", "create", "alpha", "vm-100-disk-1", "-s", "thick")
+        await w.wait("replica UpToDate", lambda: w.state("vm-100-disk-1", "alpha")
+                     == "UpToDate")
+
+        listing = await w.ok("node", "list", controllers_eq=True)
+        assert _row(listing, "linstor-controller")[-1] == "OFFLINE", listing
+        assert _row(listing, "alpha")[-1] == "Online", listing
+        assert "linstor-controller" not in w.rt.nodes  # no link was ever made
+
+        # the post's "systemctl stop linstor-controller" + "scp /var/lib/linstor/*"
+        await w.ctl.stop()
+        assert not (tmp_path / "ctl.db-wal").exists()  # checkpointed: the file is whole
+        moved = tmp_path / "vm" / "drbdeck.db"
+        moved.parent.mkdir()
+        shutil.copy2(tmp_path / "ctl.db", moved)
+        second = await start_controller(moved, w.config)
+        w.extra.append(second)
+        listing = await w.ok("node", "list", port=second.port, controllers_eq=True)
+        assert _row(listing, "linstor-controller")[-1] == "OFFLINE", listing
+        assert "alpha" in listing
+        rds = await w.ok("resource-definition", "list", port=second.port)
+        assert "vm-100-disk-1" in rds
+        vds = await w.ok("volume-definition", "list", port=second.port)
+        assert "16 MiB" in vds
+        pools = await w.ok("storage-pool", "list", port=second.port)
+        assert "thick" in pools
+        m = second.rt.model
+        assert sorted(m.nodes) == sorted(w.rt.model.nodes)
+        assert [r.node for r in m.resources_of_rd("vm-100-disk-1")] == ["alpha"]
+        # the new controller reaches the node too and sees the replica as before
+        w.ctl = second
+        await w.wait("second controller sees the replica UpToDate",
+                     lambda: w.state("vm-100-disk-1", "alpha") == "UpToDate")
+
+
+async def test_migration_post_definitions(tmp_path: Path) -> None:
+    """The migration post's definitions (port, peer slots, volume number, minor, net size,
+    OverrideVlmId) and node-id pinned replicas, rendered and brought up on fresh nodes."""
+    names = ["eagle", "rabbit"]
+    ids = {"eagle": 4, "rabbit": 8}
+    async with walk(tmp_path, names, {"datastore": 4 * GIB_KIB}) as w:
+        for n in names:
+            await w.node_create(n, "Combined")
+        await w.wait("nodes online", lambda: all(w.rt.is_connected(n) for n in names))
+        for n in names:
+            await w.ok("storage-pool", "create", "lvm", n, "fatpool", "datastore")
+        await w.ok("resource-definition", "create", "legacy", "-p", "15500")
+        await w.ok("resource-definition", "set-property", "legacy",
+                   "PeerSlotsNewResource", "4")
+        await w.ok("volume-definition", "create", "legacy", "-n", "10", "-m", "9100",
+                   "1371956KiB")
+        await w.ok("volume-definition", "set-property", "legacy", "10",
+                   "AllowLargerVolumeSize", "true")
+        await w.ok("volume-definition", "set-property", "legacy", "10",
+                   "OverrideVlmId", "legacy")
+        await w.ok("resource", "create", "--node-id", str(ids["eagle"]), "-s", "fatpool",
+                   "eagle", "legacy")
+        await w.ok("resource", "create", "--node-id", str(ids["rabbit"]), "-s", "fatpool",
+                   "rabbit", "legacy", "--async")
+        await w.wait("legacy UpToDate on both", lambda: all(
+            w.state("legacy", n, 10) == "UpToDate" for n in names))
+
+        creates = [(e.node, e.command) for e in w.rt.pool.command_log
+                   if "create-md" in e.command]
+        assert {node for node, _c in creates} == set(names), creates
+        assert all("--max-peers=4" in c for _n, c in creates), creates
+        for n in names:
+            node = w.cluster.node(n)
+            assert node.lvm.lv("datastore", "legacy").size_bytes // 1024 == 1372160
+            text = node.fs.read_text(f"{RES_DIR}/legacy.res")
+            [rc] = resfile.parse(text, f"{n}:legacy.res")
+            assert rc.name == "legacy"
+            assert {h: hc.node_id for h, hc in rc.hosts.items()} == ids
+            own = rc.hosts[n]
+            ports = {a.port for c in rc.connections for _h, a in c.hosts if a is not None}
+            assert ports == {15500}
+            assert list(own.volumes) == [10]
+            assert own.volumes[10].minor == 9100
+            assert own.volumes[10].disk == "/dev/datastore/legacy"
+            local = tmp_path / f"{n}-legacy.res"
+            local.write_text(text)
+            check_res(local, "legacy", [n])
