@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import io
 import json
+import shutil
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -202,6 +203,11 @@ async def test_scaleway_arm_post(tmp_path: Path) -> None:
 
         await w.wait("backups UpToDate on both", lambda: all(
             w.state("backups", n) == "UpToDate" for n in names), timeout=45)
+        rl = await w.ok("resource", "list")
+        rows_rl = [ln.strip().strip("|").split("|") for ln in rl.splitlines()
+                   if ln.strip().startswith("| backups ")]
+        assert sorted((c[1].strip(), c[4].strip(), c[5].strip()) for c in rows_rl) == \
+            [(n, "Ok", "UpToDate") for n in names], rl
         vols = await w.ok("resource", "list-volumes")
         assert "/dev/drbd1000" in vols
         assert vols.count("UpToDate") == 2
@@ -267,8 +273,6 @@ async def test_proxmox_post(tmp_path: Path) -> None:
 async def test_ha_controller_post(tmp_path: Path) -> None:
     """A Controller-type node is OFFLINE (it gets no SSH); the ``--controllers=`` form
     works; the DB file copied after a clean stop serves the same objects elsewhere."""
-    import shutil
-
     async with walk(tmp_path, ["alpha"], {"vg0": 8 * GIB_KIB}) as w:
         await w.node_create("alpha", "Combined")
         await w.ok("node", "create", "--node-type", "Controller", "linstor-controller",
