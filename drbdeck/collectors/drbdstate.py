@@ -143,19 +143,22 @@ class DrbdState:
         f: dict[str, str] = {}
         try:
             if body[:1].isdigit():
-                ts_text, _, body = body.partition(" ")
                 # Lines of one second share "YYYY-MM-DDThh:mm:ss" and "±hh:mm": only the
-                # microseconds need converting (same formula as parse_timestamp).
+                # microseconds need converting (same formula as parse_timestamp). The
+                # timestamp is 32 characters, so this compares slices of the line in place
+                # before cutting it (about a third of the per-line timestamp cost).
                 sec = self._ts_second
                 if (
-                    len(ts_text) == 32
-                    and ts_text.startswith(sec[0])
-                    and ts_text.endswith(sec[1])
-                    and ts_text[19] == "."
-                    and (micro := ts_text[20:26]).isdigit()
+                    body[32:33] == " "
+                    and body[:19] == sec[0]
+                    and body[26:32] == sec[1]
+                    and body[19] == "."
+                    and (micro := body[20:26]).isdigit()
                 ):
                     ts = sec[2] + int(micro) / 1_000_000
+                    body = body[33:]
                 else:
+                    ts_text, _, body = body.partition(" ")
                     ts = parse_timestamp(ts_text)
                     if len(ts_text) == 32 and ts_text[26] in "+-":
                         whole = f"{ts_text[:20]}000000{ts_text[26:]}"
