@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from drbdeck.units import SizeError, format_kib, parse_size_kib
+from tests.conftest import require_module
 
 SIZES = [
     ("40G", 41943040), ("1371956KiB", 1371956), ("1GB", 976563), ("1500mb", 1464844),
@@ -67,5 +68,5 @@ def test_errors_name_the_field() -> None:
                                  1572864, 1024**3 + 1, 1024**4 * 3])
 def test_format_equals_python_linstor(kib: int) -> None:
     """LINSTOR's own client is the oracle for what an operator sees."""
-    size_calc = pytest.importorskip("linstor").SizeCalc
+    size_calc = require_module("linstor").SizeCalc  # type: ignore[attr-defined]
     assert format_kib(kib) == size_calc.approximate_size_string(kib)

@@ -4,8 +4,6 @@ properties of the gross/net inverse pair."""
 from __future__ import annotations
 
 import contextlib
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +22,7 @@ from drbdeck.backend.mdsize import (
     round_up,
     usable_bytes,
 )
-from tests.conftest import find_tool, require_root
+from tests.conftest import loop_device, require_root
 from tests.drbdtools import drbdmeta, dump_md_fields
 
 MiB = 2**20
@@ -171,28 +169,13 @@ def test_real_drbdmeta_on_sparse_file(i: int, size: int, peers: int, tmp_path: P
 
 @pytest.mark.realtool
 def test_real_drbdmeta_on_loop_device(tmp_path: Path) -> None:
-    require_root("losetup")
-    losetup = find_tool("losetup")
-    if losetup is None or not os.path.exists("/dev/loop-control"):
-        pytest.skip("no loop device support here")
-    img = tmp_path / "loop.img"
     size = 1340 * MiB
-    with open(img, "wb") as fh:
-        fh.truncate(size)
-    p = subprocess.run([losetup, "-f", "--show", str(img)], capture_output=True, text=True,
-                       check=False)
-    if p.returncode != 0:
-        pytest.skip(f"losetup failed: {p.stderr.strip()}")
-    dev = p.stdout.strip()
     minor = 299
-    try:
-        with _minor_cleanup(minor):
-            create = drbdmeta([str(minor), "v09", dev, "internal", "create-md", "4"])
-            assert create.rc == 0, create.err
-            dump = drbdmeta([str(minor), "v09", dev, "internal", "dump-md"])
-            assert dump.rc == 0, dump.err
-    finally:
-        subprocess.run([losetup, "-d", dev], check=False)
+    with loop_device(tmp_path / "loop.img", size) as dev, _minor_cleanup(minor):
+        create = drbdmeta([str(minor), "v09", dev, "internal", "create-md", "4"])
+        assert create.rc == 0, create.err
+        dump = drbdmeta([str(minor), "v09", dev, "internal", "dump-md"])
+        assert dump.rc == 0, dump.err
     got = dump_md_fields(dump.out)
     assert got["md_size_sect"] == 408
     assert got["bm_offset"] // 1024 == 1_371_956 == net_from_gross(size // 1024, 4)

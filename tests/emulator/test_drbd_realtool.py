@@ -3,16 +3,29 @@ same words, same exit codes (fresh metadata, then a refused overwrite)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
+from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import require_root, require_tool
+from tests.conftest import loop_device, require_tool
 from tests.emulator.test_drbd_fakes import FakeDev, make_cluster, run
 
 MINOR = 60123
 SIZE = 100 * 1024 * 1024
+
+
+@contextlib.contextmanager
+def _forget_lkbd() -> Iterator[None]:
+    """drbdmeta records the last known backing device per minor; leave none behind."""
+    try:
+        yield
+    finally:
+        lkbd = f"/var/lib/drbd/drbd-minor-{MINOR}.lkbd"
+        if os.path.exists(lkbd):
+            os.remove(lkbd)
 
 
 def _real(drbdmeta: str, dev: str) -> subprocess.CompletedProcess[str]:
@@ -25,23 +38,8 @@ def _real(drbdmeta: str, dev: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.realtool
 async def test_create_md_matches_real_drbdmeta(tmp_path: object) -> None:
     drbdmeta = require_tool("drbdmeta")
-    losetup = require_tool("losetup")
-    require_root("losetup")
-    img = os.path.join(str(tmp_path), "x.img")
-    with open(img, "wb") as f:
-        f.truncate(SIZE)
-    loop = subprocess.run([losetup, "-f", "--show", img], capture_output=True, text=True,
-                          check=False)
-    if loop.returncode != 0:
-        pytest.skip(f"no loop device available: {loop.stderr.strip()}")
-    dev = loop.stdout.strip()
-    try:
+    with loop_device(os.path.join(str(tmp_path), "x.img"), SIZE) as dev, _forget_lkbd():
         first, second = _real(drbdmeta, dev), _real(drbdmeta, dev)
-    finally:
-        subprocess.run([losetup, "-d", dev], check=False)
-        lkbd = f"/var/lib/drbd/drbd-minor-{MINOR}.lkbd"
-        if os.path.exists(lkbd):
-            os.remove(lkbd)
     cl = make_cluster(["alpha"])
     node = cl.nodes["alpha"]
     node.devices[dev] = FakeDev(dev, SIZE)
@@ -178,40 +176,25 @@ async def test_dump_matches_real_drbdadm(tmp_path: object, which: str,
 @pytest.mark.realtool
 async def test_drbdadm_create_md_matches_real(tmp_path: object) -> None:
     drbdadm = require_tool("drbdadm")
-    losetup = require_tool("losetup")
-    require_root("losetup")
-    img = os.path.join(str(tmp_path), "z.img")
-    with open(img, "wb") as f:
-        f.truncate(SIZE)
-    loop = subprocess.run([losetup, "-f", "--show", img], capture_output=True, text=True,
-                          check=False)
-    if loop.returncode != 0:
-        pytest.skip(f"no loop device available: {loop.stderr.strip()}")
-    dev = loop.stdout.strip()
-    text = (f"resource rz {{\n    volume 0 {{ device minor {MINOR}; disk {dev}; "
-            "meta-disk internal; }\n"
-            "    on alpha { node-id 0; address ipv4 127.0.0.1:7100; }\n"
-            "    on bravo { node-id 1; address ipv4 10.0.0.2:7100; }\n}\n")
-    missing = text.replace(dev, "/dev/nonexist")
-    path = os.path.join(str(tmp_path), "cm.res")
-    # run by name from PATH (as over SSH on a node): drbdadm then names drbdmeta the same way
-    env = {**os.environ, "__DRBD_NODE__": "alpha", "DRBD_DRIVER_VERSION_OVERRIDE": "9.2.12",
-           "PATH": os.path.dirname(drbdadm) + ":" + os.environ.get("PATH", "/usr/bin:/bin")}
-    runs = [(text, ["--max-peers=2"]), (text, ["--max-peers=2"]), (text, ["--force"]),
-            (missing, ["--max-peers=2"]), (missing, ["--max-peers=32"])]
-    real: list[subprocess.CompletedProcess[str]] = []
-    try:
+    with loop_device(os.path.join(str(tmp_path), "z.img"), SIZE) as dev, _forget_lkbd():
+        text = (f"resource rz {{\n    volume 0 {{ device minor {MINOR}; disk {dev}; "
+                "meta-disk internal; }\n"
+                "    on alpha { node-id 0; address ipv4 127.0.0.1:7100; }\n"
+                "    on bravo { node-id 1; address ipv4 10.0.0.2:7100; }\n}\n")
+        missing = text.replace(dev, "/dev/nonexist")
+        path = os.path.join(str(tmp_path), "cm.res")
+        # run by name from PATH (as over SSH on a node): drbdadm then names drbdmeta the same way
+        env = {**os.environ, "__DRBD_NODE__": "alpha", "DRBD_DRIVER_VERSION_OVERRIDE": "9.2.12",
+               "PATH": os.path.dirname(drbdadm) + ":" + os.environ.get("PATH", "/usr/bin:/bin")}
+        runs = [(text, ["--max-peers=2"]), (text, ["--max-peers=2"]), (text, ["--force"]),
+                (missing, ["--max-peers=2"]), (missing, ["--max-peers=32"])]
+        real: list[subprocess.CompletedProcess[str]] = []
         for t, opts in runs:
             with open(path, "w") as f:
                 f.write(t)
             real.append(subprocess.run(["drbdadm", "-c", path, "create-md", *opts, "rz"],
                                        capture_output=True, text=True, env=env, check=False,
                                        stdin=subprocess.DEVNULL))
-    finally:
-        subprocess.run([losetup, "-d", dev], check=False)
-        lkbd = f"/var/lib/drbd/drbd-minor-{MINOR}.lkbd"
-        if os.path.exists(lkbd):
-            os.remove(lkbd)
     node = make_cluster(["alpha"]).nodes["alpha"]
     node.devices[dev] = FakeDev(dev, SIZE)
     for (t, opts), r in zip(runs, real, strict=True):

@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import pytest
-
+from tests.conftest import require_module
 from tests.rest.conftest import Server
 from tests.rest.test_cli_against_rest import ok, run
 
-linstor = pytest.importorskip("linstor")
+linstor = require_module("linstor")
 
 GIB = 1024 * 1024
 FREE = {"alpha": 100 * GIB, "beta": 50 * GIB, "gamma": 80 * GIB}

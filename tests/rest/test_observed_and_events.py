@@ -17,9 +17,10 @@ from drbdeck.backend.runtime.observed import ObservedState
 from drbdeck.cli.linstor import main as cli_main
 from drbdeck.collectors.drbdstate import DrbdState
 from tests.collectors.samples import ALPHA, BRAVO
+from tests.conftest import require_module
 from tests.rest.conftest import Server, run_server
 
-linstor = pytest.importorskip("linstor")
+linstor = require_module("linstor")
 CUT = BRAVO.index(
     "change peer-device name:r0 peer-node-id:0 conn-name:alpha volume:0 done:37.50") + 1
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import require_module
 from tests.rest.conftest import Server
 
-linstor = pytest.importorskip("linstor")
+linstor = require_module("linstor")
 
 
 def _ok(replies: list) -> list:
