@@ -10,9 +10,6 @@ bitmap resync. Every rendered file is also checked by real ``drbdadm``.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -21,12 +18,10 @@ import pytest
 from drbdeck.backend import mdsize
 from drbdeck.backend.resconfig import Address, HostConfig, ResourceConfig, VolumeConfig
 from drbdeck.backend.resfile import render
-from drbdeck.backend.satellite import LinkPool, LinkStatus, NodeEndpoint
-from drbdeck.collectors.drbdstate import DrbdState
-from drbdeck.config import SshConfig
-from drbdeck.emulator.cluster import Cluster
+from drbdeck.backend.satellite import LinkStatus
 from tests.conftest import require_tool
 from tests.drbdtools import check_res
+from tests.emulated import World, running_world
 
 NODES = ["alpha", "bravo", "charlie"]
 DISKFUL = ["alpha", "bravo"]
@@ -36,37 +31,16 @@ PEER_SLOTS = 7
 INCLUDE = "/etc/drbd.d/drbdeck-resources.res"
 
 
-class World:
-    """The running cluster, the links to it, and one events2 state per node."""
+class E2EWorld:
+    """The shared emulated world, plus views of this test's resource."""
 
-    def __init__(self, cluster: Cluster, pool: LinkPool, nodes: dict[str, dict]) -> None:
-        self.cluster = cluster
-        self.pool = pool
-        self.nodes = nodes
-        self.states = {n: DrbdState(node=n) for n in nodes}
-        self.streams = [pool.get(n).watch_events2(self.states[n]) for n in nodes]
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.cluster, self.pool, self.nodes = world.cluster, world.pool, world.nodes
+        self.states = world.states
 
     async def wait(self, what: str, pred: Callable[[], bool], timeout: float = 20.0) -> None:
-        """Wait until ``pred`` holds, re-checking whenever any node's state changes."""
-        changed = asyncio.Event()
-
-        def poke(_resource: str | None) -> None:
-            changed.set()
-
-        for s in self.states.values():
-            s.add_listener(poke)
-        try:
-            async with asyncio.timeout(timeout):
-                while not pred():
-                    changed.clear()
-                    # Also re-check now and then: a predicate may read link status too.
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(changed.wait(), 0.5)
-        except TimeoutError:
-            pytest.fail(f"timed out waiting for {what}: {self.describe()}")
-        finally:
-            for s in self.states.values():
-                s.remove_listener(poke)
+        await self.world.wait(what, pred, timeout, detail=self.describe)
 
     def describe(self) -> str:
         out = []
@@ -85,39 +59,17 @@ class World:
         return "; ".join(out)
 
     def disk(self, node: str) -> str | None:
-        r = self.states[node].resources.get(RES)
-        return r.devices[0].disk if r is not None and 0 in r.devices else None
+        return self.world.disk(node, RES)
 
     def peer(self, node: str, peer: str):
         r = self.states[node].resources.get(RES)
-        if r is None:
-            return None
-        c = r.connection_by_name(peer)
-        return c
+        return r.connection_by_name(peer) if r is not None else None
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    state_dir = tmp_path / "emu"
-    cluster = await Cluster.start(NODES, state_dir, sync_rate_kib=256 * 1024)
-    nodes = {n["name"]: n for n in json.loads((state_dir / "nodes.json").read_text())}
-    cfg = SshConfig(
-        identity_file=str(state_dir / "id_ed25519"),
-        known_hosts=str(state_dir / "known_hosts"),
-        reconnect_min=0.05,
-        reconnect_max=0.3,
-        command_timeout=20.0,
-    )
-    pool = LinkPool(cfg)
-    for n in nodes.values():
-        pool.add(NodeEndpoint(n["name"], n["ssh_host"], n["ssh_port"]))
-    pool.start_all()
-    try:
-        await pool.wait_all(LinkStatus.ONLINE, timeout=20)
-        yield World(cluster, pool, nodes)
-    finally:
-        await pool.stop_all()
-        await cluster.stop()
+async def world(tmp_path: Path) -> AsyncIterator[E2EWorld]:
+    async with running_world(tmp_path, NODES, command_timeout=20.0) as w:
+        yield E2EWorld(w)
 
 
 def resource_config(nodes: dict[str, dict], port: int = 7000, minor: int = 1000) -> ResourceConfig:
@@ -137,7 +89,7 @@ def resource_config(nodes: dict[str, dict], port: int = 7000, minor: int = 1000)
     return rc
 
 
-async def test_bring_up_sync_stop_write_restart_resync(world: World, tmp_path: Path) -> None:
+async def test_bring_up_sync_stop_write_restart_resync(world: E2EWorld, tmp_path: Path) -> None:
     pool, nodes = world.pool, world.nodes
 
     # 1. Every node's VGs, read over SSH through the collectors' parser.
