@@ -9,6 +9,7 @@ Prints JSON.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import sys
@@ -22,7 +23,7 @@ from drbdeck.backend.reconcile import apply
 from drbdeck.backend.satellite import LinkStatus
 from tests.reconcile.world import per_node, resource, running_world
 
-COUNT = int(sys.argv[1]) if len(sys.argv) > 1 else 1500
+COUNT = 1500  # resources on the node that restarts; set from the command line
 
 
 async def main() -> dict[str, object]:
@@ -77,4 +78,12 @@ async def main() -> dict[str, object]:
 
 
 if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="Full sync of one node after a restart "
+                                     "(issue 3 target: 1,500 resources in <= 10 s).")
+    parser.add_argument("resources", nargs="?", type=int, default=COUNT,
+                        help=f"how many resources (default {COUNT})")
+    args = parser.parse_args()
+    if args.resources < 1:
+        parser.error("resources: must be at least 1")
+    COUNT = args.resources
     print(json.dumps(asyncio.run(main())))
