@@ -25,6 +25,9 @@ PROGRAMS: dict[str, tuple[str, str]] = {
     "emulator": ("drbdeck.emulator.cli", "run emulated DRBD nodes behind SSH servers"),
     "demo": ("drbdeck.cli.demo", "start a demo cluster of emulated nodes"),
     "controller": ("drbdeck.cli.controller", "run the controller daemon (REST on 127.0.0.1:3370)"),
+    "tui": ("drbdeck.tui.cli", "open the console (the default when no program is given)"),
+    "mon": ("drbdeck.tui.mon", "drbdmon-style view of this host's DRBD resources"),
+    "adopt": ("drbdeck.cli.adopt", "bring hand-made DRBD resources under management"),
 }
 # Every LINSTOR command group (node/n, storage-pool/sp, resource-definition/rd, …) is
 # handled by drbdeck.cli.linstor with LINSTOR's grammar; see `drbdeck node -h`.
