@@ -224,6 +224,15 @@ def plan_lines(plan: Plan, desired: NodeDesired) -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class Step:
+    """One facade call: ``await ops.<op>(*args, **kwargs)``."""
+
+    op: str
+    args: tuple[Any, ...] = ()
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+
 def preview(store: Store | ClusterModel, op: str, *args: Any,
             states: Mapping[str, DrbdState] | None = None,
             initial_done: Iterable[str] | Callable[[str], bool] = (),
@@ -237,20 +246,44 @@ def preview(store: Store | ClusterModel, op: str, *args: Any,
     Refusals come back as error answers (with no commands), never as exceptions; only an
     unknown operation or wrong arguments raise :class:`PreviewError`.
     """
-    op_mask, obj_mask, body = capture(op, *args, is_online=is_online,
-                                      default_ssh_port=default_ssh_port, **kwargs)
+    return preview_steps(store, [Step(op, args, kwargs)], states=states,
+                         initial_done=initial_done, is_online=is_online,
+                         default_ssh_port=default_ssh_port)
+
+
+def preview_steps(store: Store | ClusterModel, steps: Iterable[Step], *,
+                  states: Mapping[str, DrbdState] | None = None,
+                  initial_done: Iterable[str] | Callable[[str], bool] = (),
+                  is_online: Callable[[str], bool] | None = None,
+                  default_ssh_port: int = 22) -> Preview:
+    """Several calls in a row (e.g. ``rd_create`` then its ``vd_create`` calls) in ONE
+    rolled-back transaction; the first refusal ends the run (later steps would only fail
+    for its sake), as the console sends them in order and stops at an error."""
+    bodies = [(s.op, *capture(s.op, *s.args, is_online=is_online,
+                              default_ssh_port=default_ssh_port, **dict(s.kwargs)))
+              for s in steps]
+    if not bodies:
+        raise PreviewError("nothing to preview")
     model = store.model if isinstance(store, Store) else store
     done = initial_done if callable(initial_done) else frozenset(initial_done)
-    result = Preview(op)
+    result = Preview("+".join(b[0] for b in bodies))
     after: dict[str, NodeDesired] = {}
     extents: dict[str, dict[str, int]] = {}
     nodes: set[str] = set()
     new_nodes: set[str] = set()
+    refused: list[rc.ApiCallRc] = []
 
     def run(tx: Transaction) -> None:
         before_nodes = {key(n) for n in model.nodes}
-        entries, touched = body(tx)
-        result.answers = [e.with_context(op_mask, obj_mask) for e in entries]
+        touched: set[str] = set()
+        for _op, op_mask, obj_mask, body in bodies:
+            try:
+                entries, t = body(tx)
+            except rc.ApiError as exc:
+                refused.extend(e.with_context(op_mask, obj_mask) for e in exc.entries)
+                return
+            result.answers += [e.with_context(op_mask, obj_mask) for e in entries]
+            touched |= t
         for n in sorted(touched):
             node = model.nodes.get(n)
             if node is None or not node.has_connection:
@@ -263,13 +296,12 @@ def preview(store: Store | ClusterModel, op: str, *args: Any,
 
     try:
         _rolled_back(store, run)
-    except rc.ApiError as exc:
-        result.answers = [e.with_context(op_mask, obj_mask) for e in exc.entries]
-        return result
     except Exception as exc:  # a controller bug must not take the console down
-        result.answers = [rc.ApiCallRc(rc.FAIL_IMPL_ERROR,
-                                       f"Internal error: {type(exc).__name__}: {exc}")
-                          .with_context(op_mask, obj_mask)]
+        result.answers.append(rc.ApiCallRc(rc.FAIL_IMPL_ERROR,
+                                           f"Internal error: {type(exc).__name__}: {exc}"))
+        return result
+    if refused:
+        result.answers += refused
         return result
     for name in sorted(nodes, key=key):
         before = desired_for_node(model, name, initial_done=done) \
@@ -302,5 +334,5 @@ def _rolled_back(store: Store | ClusterModel, fn: Callable[[Transaction], None])
 
 
 
-__all__ = ["PREVIEWABLE", "Preview", "PreviewError", "capture", "converged_actual",
-           "plan_lines", "preview"]
+__all__ = ["PREVIEWABLE", "Preview", "PreviewError", "Step", "capture", "converged_actual",
+           "plan_lines", "preview", "preview_steps"]

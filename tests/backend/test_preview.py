@@ -141,3 +141,21 @@ def test_unknown_operation_and_bad_arguments(tmp_path: Path) -> None:
         preview(store, "drop_everything")
     with pytest.raises(PreviewError, match="rd_create"):
         preview(store, "rd_create", "a", "b", "c")
+
+
+async def test_steps_run_in_one_rolled_back_transaction(ops: Operations) -> None:
+    from drbdeck.backend.preview import Step, preview_steps
+
+    steps = [Step("rd_create", ("db",), {"port": 7100}), Step("vd_create", ("db", GIB)),
+             Step("vd_create", ("db", 2 * GIB)),
+             Step("rsc_create", ("db", ["alpha"]), {"storage_pool": "pool1"})]
+    p = _unchanged(ops, lambda: preview_steps(ops.store, steps))
+    assert p.ok, p.answers
+    assert sum(c.startswith("lvcreate") for c in p.commands["alpha"]) == 2
+    assert "db" not in ops.model.rds
+    # the second VD asks for the first one's number: refused, later steps not run
+    bad = [Step("rd_create", ("db",)), Step("vd_create", ("db", GIB), {"number": 0}),
+           Step("vd_create", ("db", GIB), {"number": 0}),
+           Step("rsc_create", ("db", ["alpha"]), {"storage_pool": "pool1"})]
+    q = _unchanged(ops, lambda: preview_steps(ops.store, bad))
+    assert not q.ok and q.commands == {}
