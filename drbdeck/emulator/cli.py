@@ -70,6 +70,9 @@ def _run_parser(config: Config) -> _Parser:
                    help="size of vg0/thin0 (0 for none)")
     p.add_argument("--sync-rate", type=int, default=e.sync_rate_kib, metavar="KIB",
                    help=f"resync rate per link in KiB/s (default {e.sync_rate_kib})")
+    p.add_argument("--handmade", default=None, metavar="NAME",
+                   help="also run a hand-made DRBD resource NAME on the first two nodes, "
+                   "like the migration post's sample (for 'drbdeck adopt')")
     return p
 
 
@@ -108,6 +111,12 @@ def main(argv: Sequence[str], config: Config) -> int:
         if not 0 <= args.port_base <= 65535 - len(names) + 1:
             raise UsageError(f"--port-base: {args.port_base} must be 0 (free ports) or a port "
                              f"leaving room for {len(names)} nodes")
+        if args.handmade is not None and len(names) < 2:
+            raise UsageError("--handmade: needs at least two nodes in --nodes")
+        if args.handmade is not None and not re.match(r"^[A-Za-z0-9_.+-]{1,64}$",
+                                                      args.handmade):
+            raise UsageError(f"--handmade: {args.handmade!r} is not a usable DRBD resource "
+                             "name (letters, digits, '_', '.', '+', '-')")
         if args.sync_rate <= 0:
             raise UsageError(f"--sync-rate: must be a positive KiB/s value, got {args.sync_rate}")
         vgs = dict(parse_vg(v) for v in args.vg) if args.vg else {
@@ -119,11 +128,12 @@ def main(argv: Sequence[str], config: Config) -> int:
         return EXIT_USAGE
     state_dir = Path(args.state_dir) if args.state_dir else config.data_dir / "emulator"
     return asyncio.run(_serve(names, state_dir, args.host, args.port_base, vgs, thin,
-                              args.sync_rate))
+                              args.sync_rate, args.handmade))
 
 
 async def _serve(names: list[str], state_dir: Path, host: str, port_base: int,
-                 vgs: dict[str, int], thin_kib: int, sync_rate: int) -> int:
+                 vgs: dict[str, int], thin_kib: int, sync_rate: int,
+                 handmade: str | None = None) -> int:
     from drbdeck.emulator.cluster import Cluster
     from drbdeck.emulator.ctl import serve
 
@@ -137,6 +147,10 @@ async def _serve(names: list[str], state_dir: Path, host: str, port_base: int,
     except ValueError as exc:
         print(f"drbdeck emulator: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if handmade is not None:
+        from drbdeck.emulator.handmade import sample_for
+
+        cluster.install_handmade(sample_for(names, handmade))
     ctl_server = await serve(cluster, cluster.state_dir.ctl_socket)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -123,6 +123,19 @@ class Cluster:
         if close is not None:
             await close()
 
+    # -- hand-made resources (adoption tests; see emulator/handmade.py) -------------------
+    def install_handmade(self, spec: Any = None) -> Any:
+        """Install a running hand-made DRBD resource (default: the migration post's)."""
+        from drbdeck.emulator.handmade import install
+
+        return install(self, spec)
+
+    def resource_facts(self, name: str) -> Any:
+        """Drops, resyncs, create-md calls, data versions and UUIDs of resource ``name``."""
+        from drbdeck.emulator.handmade import resource_facts
+
+        return resource_facts(self, name)
+
     # -- faults ----------------------------------------------------------------------------
     def _net(self) -> Any:
         if self.network is None:

@@ -38,6 +38,25 @@ from drbdeck.emulator.drbd.resync import Resync
 from drbdeck.emulator.drbd.role_ops import RoleOps
 
 _PERSISTED = {"Inconsistent", "Outdated", "UpToDate"}
+_SIZE_UNITS = {"": 512, "s": 512, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+def _size_option(res: Resource, volume: int, host: str) -> int | None:
+    """The ``disk { size N; }`` limit of a volume in bytes (default unit: sectors), so a
+    device can expose a size that is not a multiple of 1 KiB, as a real one can."""
+    rc = res.config
+    if rc is None:
+        return None
+    try:
+        opts = {**rc.disk, **next(v.disk_options for v in rc.host_view(host)
+                                  if v.number == volume)}
+    except (StopIteration, ValueError, KeyError):
+        opts = dict(rc.disk)
+    raw = str(opts.get("size", "")).strip().lower()
+    num = raw.rstrip("kmgts")
+    if not num.isdigit():
+        return None
+    return int(num) * _SIZE_UNITS.get(raw[len(num):], 512) or None
 
 
 class DrbdKernel(ConfigOps, RoleOps):
@@ -70,7 +89,12 @@ class DrbdKernel(ConfigOps, RoleOps):
     def device_size_bytes(self, minor: int) -> int | None:
         """Size of ``/dev/drbd<minor>`` (``blockdev --getsize64``); None if no such minor."""
         found = self.device_by_minor(minor)
-        return found[1].size_kib * 1024 if found is not None else None
+        if found is None:
+            return None
+        res, d = found
+        size = d.size_kib * 1024
+        limit = _size_option(res, d.volume, self.name)
+        return min(size, limit) if limit is not None and size else size
 
     def backing_in_use(self, path: str) -> int | None:
         """The minor a backing device is attached to, if any (drbdmeta/lvremove refuse then).
