@@ -171,6 +171,17 @@ def _needs_adjust(r: DesiredResource, actual: NodeActual) -> bool:
     return False
 
 
+def _unmanaged_peers(r: DesiredResource, actual: NodeActual) -> list[str]:
+    """Peers of a resource that runs here without a file of ours (made by hand, being
+    adopted) that the definition does not list yet. Adjusting now would drop those
+    connections (the migration post's "stop the satellites" case), so the resource is held
+    until every peer it is connected to is part of the definition."""
+    run = actual.running.get(r.name)
+    if run is None or f"{r.name}.res" in actual.files:
+        return []
+    return sorted(p for p in run.peer_disks if p not in r.config.hosts)
+
+
 def _initial(r: DesiredResource, actual: NodeActual) -> str | None:
     if r.initial is None or all(v.diskless for v in r.volumes):
         return None
@@ -202,6 +213,12 @@ def diff(desired: NodeDesired, actual: NodeActual, *, full_sync: bool = False,
             text = resfile.render(r.config, desired.node)
         except (ValueError, KeyError) as exc:
             rp.error = f"cannot render the resource file: {exc}"
+            continue
+        waiting = _unmanaged_peers(r, actual)
+        if waiting:
+            rp.error = (f"held: the running (hand-made) resource is connected to "
+                        f"{', '.join(waiting)}, not yet in the definition; applied when "
+                        "they are added (adjusting now would disconnect them)")
             continue
         for v in r.volumes:
             if not v.diskless:
