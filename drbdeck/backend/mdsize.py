@@ -138,3 +138,35 @@ def usable_bytes(dev_bytes: int, peers: int) -> int:
 def bm_offset_bytes(dev_bytes: int, peers: int) -> int:
     """Where the bitmap starts (``bm_offset`` in dump-md is relative to md_offset)."""
     return usable_bytes(dev_bytes, peers)
+
+
+# -- peer-slot inference (adoption of running resources) ---------------------------------
+
+def peer_slot_candidates(gross_bytes: int, net_bytes: int) -> list[int]:
+    """Every max-peers value whose internal metadata leaves exactly ``net_bytes`` of data on
+    a backing device of ``gross_bytes`` bytes (ascending; empty when none does).
+
+    Why: a running resource's peer slots decide how big new replicas must be, and reading
+    them from the metadata (``dump-md``) needs the volume detached. The LV size and the
+    DRBD device size (``blockdev --getsize64`` on both) give them without downtime. Small
+    devices can leave several candidates (the bitmap is rounded to 4 KiB).
+    """
+    for name, v in (("gross_bytes", gross_bytes), ("net_bytes", net_bytes)):
+        if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+            raise ValueError(f"{name}: {v!r} must be a positive integer number of bytes")
+    return [p for p in range(MIN_PEERS, MAX_PEERS + 1)
+            if usable_bytes(gross_bytes, p) == net_bytes]
+
+
+def infer_peer_slots(gross_bytes: int, net_bytes: int) -> int:
+    """The peer slots of a running volume: the largest candidate (a new replica created
+    with it is never smaller than the running ones). Raises ValueError when no max-peers
+    value explains the sizes — the device is then limited by something else (a ``size``
+    option, a smaller peer) and the slots must be read with ``drbdadm dump-md``."""
+    found = peer_slot_candidates(gross_bytes, net_bytes)
+    if not found:
+        raise ValueError(
+            f"net_bytes: {net_bytes} bytes of data on a {gross_bytes}-byte backing device "
+            f"match no internal metadata layout with {MIN_PEERS}..{MAX_PEERS} peer slots "
+            "(read max-peers with 'drbdadm dump-md' while the volume is detached)")
+    return found[-1]
