@@ -88,7 +88,7 @@ class DemoSetup:
 
     runtime: ControllerRuntime
     emulator: EmulatorProcess
-    say: Say = lambda text, level="info": None  # noqa: E731
+    say: Say = lambda text, level="info": None
     node_timeout: float = 30.0
     writes: int = 0
     write_errors: int = 0
