@@ -5,9 +5,10 @@ injects them into its emulator process (``drbdeck.tui.demo_chaos``); a lab could
 something that drives real machines. The app shows the menu (key ``x``) only when it was
 given a :class:`ChaosActions`.
 
-The menu lists every action for every node and every pair of nodes; when the
-implementation can tell (the optional ``node_running`` / ``link_is_cut``), entries carry
-the current state so "restart bravo" is marked as the useful one after "stop bravo".
+The menu lists the actions for every node and every pair of nodes; when the
+implementation can tell the current state (the optional ``node_running`` /
+``link_is_cut``), only the action that changes something is offered ("restart bravo"
+after "stop bravo"), with the state beside it.
 """
 
 from __future__ import annotations
@@ -42,22 +43,30 @@ class ChaosActions(Protocol):
 
 def menu_entries(chaos: ChaosActions) -> list[tuple[str, str] | None]:
     """``(action id, label)`` per entry, ``None`` between groups. Ids: ``stop:N``,
-    ``start:N``, ``cut:A:B``, ``restore:A:B``."""
+    ``start:N``, ``cut:A:B``, ``restore:A:B``. When the implementation tells the state
+    (optional ``node_running(n)`` / ``link_is_cut(a, b)``), only the action that changes
+    something is offered, with the state beside it; otherwise both are."""
     running = getattr(chaos, "node_running", None)
     is_cut = getattr(chaos, "link_is_cut", None)
     out: list[tuple[str, str] | None] = []
     names = list(chaos.nodes())
     for n in names:
         up = running(n) if callable(running) else None
-        mark = "" if up is None else ("  (up)" if up else "  (STOPPED)")
-        out.append((f"stop:{n}", f"■ stop node {n}{mark}"))
-        out.append((f"start:{n}", f"▶ restart node {n}{mark}"))
+        if up is not False:
+            out.append((f"stop:{n}", f"■ stop node {n}" + ("" if up is None else
+                                                         "      (running)")))
+        if up is not True:
+            out.append((f"start:{n}", f"▶ restart node {n}" + ("" if up is None else
+                                                              "   (STOPPED)")))
     out.append(None)
     for a, b in combinations(names, 2):
         cut = is_cut(a, b) if callable(is_cut) else None
-        mark = "" if cut is None else ("  (CUT)" if cut else "  (ok)")
-        out.append((f"cut:{a}:{b}", f"✂ cut link {a} ↔ {b}{mark}"))
-        out.append((f"restore:{a}:{b}", f"≡ restore link {a} ↔ {b}{mark}"))
+        if cut is not True:
+            out.append((f"cut:{a}:{b}", f"✂ cut link {a} ↔ {b}" + ("" if cut is None else
+                                                                 "      (connected)")))
+        if cut is not False:
+            out.append((f"restore:{a}:{b}", f"≡ restore link {a} ↔ {b}" + (
+                "" if cut is None else "  (CUT)")))
     return out
 
 

@@ -108,18 +108,29 @@ class DemoSession:
                 Path(f"{db}{suffix}").unlink()
         return db
 
-    async def open(self) -> None:
-        """Spawn the emulator, open a fresh store, start the runtime and REST. Quick:
-        nothing here waits for the nodes."""
+    def prepare(self) -> None:
+        """Spawn the emulator and build the controller over a fresh store, without
+        starting anything that runs on the event loop (the console needs the runtime
+        object before its first paint, the rest can follow)."""
         from drbdeck.backend.controller.store import Store
         from drbdeck.backend.runtime.runtime import ControllerRuntime
 
+        if self.runtime is not None:
+            return
         self.emulator.spawn()
         self.runtime = ControllerRuntime(Store(self._fresh_db()), self._node_config(),
                                          retry_min=0.3, retry_max=3.0)
+
+    async def start(self) -> None:
+        """Start the runtime and REST (quick: nothing here waits for the nodes)."""
+        self.prepare()
         await self.runtime.start()
         if self.options.rest is not None:
             await self._start_rest(*self.options.rest)
+
+    async def open(self) -> None:
+        """:meth:`prepare` and :meth:`start` in one (tests, benches)."""
+        await self.start()
 
     async def _start_rest(self, host: str, port: int) -> None:
         from drbdeck.backend.rest import Broadcaster, bound_port, create_app, start

@@ -1,0 +1,131 @@
+"""``drbdeck demo`` with a screen: the console on the demo session, painted at once.
+
+Why the order matters: the operator should see the console within 2 s, then watch the
+cluster come alive. So only cheap things happen before the first frame (spawn the
+emulator child, build the controller over a fresh store); starting the runtime and REST
+and running the scenario wait for Textual's ``Ready`` event (the first frame is on
+screen). The demo's narration goes into the console's event log as ``demo``/``chaos``
+lines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+from textual.app import App
+
+from drbdeck.tui.demo_session import DemoSession, LogEntry
+
+log = logging.getLogger(__name__)
+
+#: when set, the demo writes the wall-clock time of its first frame there (the bench)
+PAINT_FILE_ENV = "DRBDECK_DEMO_PAINT_FILE"
+
+
+class _DemoHooks:
+    """Mixed into the console class: background start after the first frame."""
+
+    demo_session: DemoSession
+    _demo_task: asyncio.Task[None] | None = None
+
+    def on_ready(self) -> None:
+        path = os.environ.get(PAINT_FILE_ENV)
+        if path:
+            with contextlib.suppress(OSError):
+                Path(path).write_text(f"{time.time():.6f}\n")
+        if self._demo_task is None:
+            self._demo_task = asyncio.create_task(self._demo_start(), name="demo start")
+
+    async def _demo_start(self) -> None:
+        s = self.demo_session
+        try:
+            await s.start()
+        except Exception as exc:  # shown in the log; the console keeps running
+            log.exception("demo start")
+            s.say(f"demo: the controller could not start: {exc}", "error")
+            return
+        s.start_setup()
+
+
+def _console_class() -> tuple[type[App[Any]] | None, Any]:
+    """The real console and its in-process backend, or ``(None, None)`` without them."""
+    try:
+        from drbdeck.tui.app import DrbdeckApp
+        from drbdeck.tui.backend import InProcessBackend
+    except ImportError as exc:
+        log.info("console not available (%s): using the demo's plain screen", exc)
+        return None, None
+    return DrbdeckApp, InProcessBackend
+
+
+def build_app(session: DemoSession, *, title: str = "drbdeck demo") -> App[Any]:
+    """The console (or the stand-in) on ``session``; call after ``session.prepare()``."""
+    base, backend_cls = _console_class()
+    app: App[Any]
+    if base is not None:
+        cls = type("DemoConsole", (_DemoHooks, base), {})
+        backend = backend_cls(session.runtime)
+        app = cls(backend, chaos=session.chaos, title=title)
+        sink = _event_log_sink(backend)
+    else:
+        from drbdeck.tui.demo_fallback import DemoFallbackApp
+
+        cls = type("DemoConsole", (_DemoHooks, DemoFallbackApp), {})
+        app = cls(session.runtime, chaos=session.chaos, title=title)
+
+        def sink(e: LogEntry) -> None:
+            if app.is_running:
+                app.log_line(_stamp(e), e.level)  # type: ignore[attr-defined]
+    app.demo_session = session  # type: ignore[attr-defined]
+    for e in list(session.narration):
+        sink(e)
+    session.listeners.append(sink)
+    return app
+
+
+def _stamp(e: LogEntry) -> str:
+    return time.strftime("%H:%M:%S ", time.localtime(e.time)) + e.text
+
+
+def _event_log_sink(backend: Any) -> Any:
+    elog = getattr(backend, "event_log", None)
+
+    def sink(e: LogEntry) -> None:
+        if elog is None:
+            return
+        source = "chaos" if e.text.startswith("chaos:") else "demo"
+        text = e.text.split(": ", 1)[1] if ": " in e.text else e.text
+        add = getattr(elog, "add", None)
+        if callable(add):
+            add(text, source=source, level=e.level, at=e.time)
+    return sink
+
+
+async def run(session: DemoSession) -> int:
+    """Open the console on the session; the session is closed whatever happens."""
+    loop = asyncio.get_running_loop()
+    app: App[Any] | None = None
+    installed: list[int] = []
+    try:
+        session.prepare()
+        app = build_app(session)
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, app.exit)
+                installed.append(sig)
+        await app.run_async()
+        return int(app.return_code or 0)
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+        await session.close()
+
+
+__all__ = ["PAINT_FILE_ENV", "build_app", "run"]
