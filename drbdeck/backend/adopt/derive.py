@@ -1,0 +1,313 @@
+"""From what the nodes run to the drbdeck objects that describe it exactly (pure).
+
+Why exactness matters: the adopted resource's generated configuration must be the one
+already running, or ``drbdadm adjust`` changes it — a different port, address or node-id
+re-creates the connection (a disconnect), a different net size or peer-slot count would
+make drbdeck size new replicas wrong. So every value is read back from the nodes: port and
+addresses from the paths, node-ids, volume numbers and minors, the LV and its VG, the net
+size (``blockdev`` of the DRBD device), the peer slots (inferred from LV and net size with
+the metadata math), and the options incl. the shared secret (carried over as props / the
+RD's secret). Anything that cannot be carried over exactly is a :class:`Refusal` with the
+way out; nothing here changes anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from drbdeck.backend import mdsize
+from drbdeck.backend.adopt.inspect import NodeFacts
+from drbdeck.backend.adopt.refusals import Refusal
+from drbdeck.backend.controller import apicall as rc
+from drbdeck.backend.controller import names, props
+from drbdeck.backend.controller.allocation import minors_in_use, ports_in_use
+from drbdeck.backend.controller.model import ClusterModel, Provider
+from drbdeck.backend.controller.names import key
+
+#: net options drbdeck writes itself (from the RD's secret) rather than as props
+_SECRET_KEYS = ("shared-secret", "cram-hmac-alg")
+
+
+@dataclass
+class DerivedVolume:
+    number: int
+    minor: int
+    net_kib: int
+    lv: str | None  # same on every diskful node (None: no diskful replica)
+    allow_larger: bool = False
+    props: dict[str, str] = field(default_factory=dict)  # DrbdOptions/Disk/* of the volume
+
+
+@dataclass
+class DerivedReplica:
+    node: str
+    node_id: int
+    diskless: bool
+    vg: str | None = None
+    pool: str | None = None  # drbdeck storage pool to use
+    create_pool: bool = False  # no pool on that VG yet: create one
+    res_file: str | None = None  # the hand-written file to move aside
+
+
+@dataclass
+class Derived:
+    name: str
+    port: int
+    peer_slots: int
+    secret: str
+    rd_props: dict[str, str]
+    volumes: list[DerivedVolume]
+    replicas: list[DerivedReplica]
+    warnings: list[str] = field(default_factory=list)
+
+
+def check_name(name: str) -> None:
+    try:
+        names.resource_name(name)
+    except rc.ApiError as exc:
+        raise Refusal(
+            "name-rules", f"resource {name!r}: {exc.entry.message}",
+            "rename it first: a DRBD resource cannot be renamed while it runs, so this "
+            "means a short outage and a disconnect (drbdadm down on every node, change the "
+            "name in the .res files, drbdadm up), then adopt it under the new name") from None
+
+
+def _split_lv(path: str, node: str, vnr: int) -> tuple[str, str]:
+    parts = path.split("/")
+    if len(parts) != 4 or parts[:2] != ["", "dev"] or not parts[2] or not parts[3] \
+            or parts[2] == "mapper":
+        raise Refusal("not-lvm", f"{node}: volume {vnr} is backed by {path}, not an LVM "
+                      "logical volume /dev/VG/LV",
+                      "move the data to an LV (or manage this resource by hand)")
+    return parts[2], parts[3]
+
+
+def _pool_for(model: ClusterModel, node: str, vg: str) -> tuple[str, bool]:
+    for p in model.pools_of_node(node):
+        if p.provider is Provider.LVM and p.backing == vg:
+            return p.name, False
+    name = vg if len(vg) >= 3 else f"{vg}_pool"
+    try:
+        names.storage_pool_name(name)
+    except rc.ApiError:
+        name = "adopt_" + "".join(c if c.isalnum() or c in "_-" else "_" for c in vg)
+    return name, True
+
+
+def _options(f: NodeFacts, d: Derived) -> None:
+    """Carry the running resource/net options and the configured disk options/handlers
+    over as DrbdOptions props, so the generated file says what runs now."""
+    nets = list(f.net.values())
+    if any(n != nets[0] for n in nets[1:]):
+        raise Refusal("options", f"{f.node}: the connections of {d.name} run with different "
+                      "net options; drbdeck writes one net section per resource",
+                      "make the net options equal on every connection (drbdadm adjust), "
+                      "then adopt")
+    net = dict(nets[0]) if nets else {}
+    d.secret = net.pop("shared-secret", "")
+    alg = net.pop("cram-hmac-alg", "")
+    if d.secret and alg and alg != "sha1":
+        net["cram-hmac-alg"] = alg
+    candidates = {f"DrbdOptions/Net/{k}": v for k, v in net.items()}
+    opts = dict(f.options)
+    opts.setdefault("quorum", "off")  # drbdeck would otherwise pick its auto-quorum
+    candidates.update({f"DrbdOptions/Resource/{k}": v for k, v in opts.items()})
+    if f.config is not None:
+        candidates.update({f"DrbdOptions/Disk/{k}": v for k, v in f.config.disk.items()})
+        candidates.update({f"DrbdOptions/Handlers/{k}": v
+                           for k, v in f.config.handlers.items()})
+    for k, v in candidates.items():
+        try:
+            props.check(props.Kind.RSC_DFN, k, v)
+        except rc.ApiError as exc:
+            raise Refusal("options", f"{f.node}: option {k.split('/', 2)[2]} {v!r} cannot be "
+                          f"carried over: {exc.entry.message}",
+                          "remove or change that option in the .res, drbdadm adjust, then "
+                          "adopt") from None
+        d.rd_props[k] = v
+
+
+def _healthy(f: NodeFacts) -> list[str]:
+    bad = [f"{f.node}: connection to {p} is {s}" for p, s in f.connections.items()
+           if s != "Connected"]
+    for v in f.volumes.values():
+        if v.disk != "none" and v.disk_state != "UpToDate":
+            bad.append(f"{f.node}: volume {v.number} is {v.disk_state}")
+    return bad
+
+
+def derive(name: str, facts: dict[str, NodeFacts], model: ClusterModel, *,
+           force: bool = False, allow_larger: bool = False) -> Derived:
+    """The objects for resource ``name`` as ``facts`` (node → what it runs) show it."""
+    check_name(name)
+    if name in model.rds:
+        raise Refusal("already-managed", f"resource definition {name!r} already exists in "
+                      "drbdeck", "nothing to adopt; use 'drbdeck resource list'")
+    for n, f in facts.items():
+        if not f.running or f.config is None:
+            raise Refusal("not-running", f"{n}: {name} is not "
+                          + ("running" if not f.running else "defined in any .res file"),
+                          "bring it up by hand (drbdadm up) or leave this node out")
+    first = next(iter(facts.values()))
+    assert first.config is not None
+    hosts = first.config.hosts
+    missing = [h for h in hosts if h not in facts]
+    if missing:
+        raise Refusal("not-running", f"{name} also runs on {', '.join(missing)}, which "
+                      "was not named", "name every node of the resource: drbdeck adopt "
+                      + " ".join([*hosts, name]))
+    d = Derived(name, 0, 0, "", {}, [], [])
+    _options(first, d)
+    ports: set[int] = set()
+    for n, f in facts.items():
+        node = model.nodes.get(n)
+        if node is None:
+            raise Refusal("unknown-node", f"{n} is not a drbdeck node",
+                          f"register it first: drbdeck node create {n} <address>")
+        h = hosts.get(n) if f.config is not None else None
+        if h is None or h.address is None or h.node_id is None:
+            raise Refusal("node-id", f"{n}: the .res has no node-id/address for {n}",
+                          "give every host a node-id and an address in the .res")
+        if f.node_id is not None and f.node_id != h.node_id:
+            raise Refusal("node-id", f"{n}: runs as node-id {f.node_id} but the .res says "
+                          f"{h.node_id}", "fix the .res to match the running node-id")
+        if h.address.host != node.address:
+            raise Refusal("address-mismatch", f"{n}: DRBD uses {h.address.host} but the "
+                          f"drbdeck node's address is {node.address}; adjusting would "
+                          "re-create the path (a disconnect)",
+                          f"drbdeck node modify / re-create {n} with address "
+                          f"{h.address.host}, then adopt")
+        if not f.source or not f.source.endswith(".res") or "/drbdeck.d/" in f.source:
+            raise Refusal("options", f"{n}: {name} is defined in {f.source or '?'}, not in "
+                          "a .res file of its own", "move its section into its own "
+                          f"/etc/drbd.d/{name}.res (drbdadm adjust is a no-op), then adopt")
+        ports.add(h.address.port)
+        diskless = all(v.disk == "none" for v in f.volumes.values())
+        d.replicas.append(DerivedReplica(n, h.node_id, diskless, res_file=f.source))
+    if len(ports) != 1:
+        raise Refusal("options", f"{name} uses different ports per node "
+                      f"({sorted(ports)})", "use one port on every node, then adopt")
+    d.port = ports.pop()
+    if not force:
+        bad = [b for f in facts.values() for b in _healthy(f)]
+        if bad:
+            raise Refusal("not-healthy", "; ".join(bad),
+                          "wait until it is connected and UpToDate everywhere, or adopt "
+                          "with --force (the state is kept as it is)")
+    _volumes(d, facts, allow_larger)
+    _larger(d, facts, allow_larger)
+    _conflicts(d, model)
+    for r in d.replicas:
+        if not r.diskless and r.vg is not None:
+            r.pool, r.create_pool = _pool_for(model, r.node, r.vg)
+    return d
+
+
+def _volumes(d: Derived, facts: dict[str, NodeFacts], allow_larger: bool) -> None:
+    numbers = sorted({v for f in facts.values() for v in f.volumes})
+    cands: set[int] = set(range(mdsize.MIN_PEERS, mdsize.MAX_PEERS + 1))
+    sizes: list[tuple[str, int, int, int]] = []  # node, vnr, gross bytes, net bytes
+    replicas = {r.node: r for r in d.replicas}
+    for vnr in numbers:
+        minors = {f.volumes[vnr].minor for f in facts.values() if vnr in f.volumes}
+        if len(minors) != 1 or any(vnr not in f.volumes for f in facts.values()):
+            raise Refusal("minor-differs", f"volume {vnr} has minors {sorted(minors)} on the "
+                          "nodes (or is missing on one)", "use one minor per volume on every "
+                          "node (a minor change needs drbdadm down/up)")
+        lvs: set[str] = set()
+        nets: set[int] = set()
+        for n, f in facts.items():
+            v = f.volumes[vnr]
+            if v.net_bytes is not None:
+                nets.add(v.net_bytes)
+            if v.disk == "none":
+                continue
+            if v.meta_disk != "internal":
+                raise Refusal("external-metadata", f"{n}: volume {vnr} keeps its metadata "
+                              f"on {v.meta_disk} (external)", "drbdeck manages internal "
+                              "metadata only: move to internal metadata (needs a resync or "
+                              "downtime) or keep managing this resource by hand")
+            vg, lv = _split_lv(v.disk, n, vnr)
+            r = replicas[n]
+            if r.vg not in (None, vg):
+                raise Refusal("not-lvm", f"{n}: volumes of {d.name} are in different VGs",
+                              "keep all volumes of a resource in one VG per node")
+            r.vg = vg
+            lvs.add(lv)
+            if v.gross_bytes is None or v.net_bytes is None:
+                raise Refusal("peer-slots", f"{n}: could not read the sizes of volume {vnr}",
+                              "check 'blockdev --getsize64' on the node")
+            sizes.append((n, vnr, v.gross_bytes, v.net_bytes))
+        if len(lvs) > 1:
+            raise Refusal("lv-names-differ", f"volume {vnr} is on LVs named "
+                          f"{', '.join(sorted(lvs))} on different nodes; drbdeck uses one "
+                          "LV name per volume (OverrideVlmId)",
+                          "rename the LVs to one name (lvrename; the resource must be down "
+                          "on that node while its backing device is renamed), then adopt")
+        if len(nets) != 1:
+            raise Refusal("net-size", f"volume {vnr}: the DRBD device size differs between "
+                          f"nodes ({sorted(nets)})", "connect the resource so the nodes "
+                          "agree on the size, then adopt")
+        net = nets.pop()
+        if net % 1024:
+            raise Refusal("net-size", f"volume {vnr}: the DRBD device is {net} bytes, not a "
+                          "multiple of 1024 (drbdeck sizes volumes in KiB)",
+                          "resize it to a whole KiB (drbdadm resize --size=…K, or remove a "
+                          "'size' option and resize) before adopting")
+        d.volumes.append(DerivedVolume(vnr, minors.pop(), net // 1024,
+                                       lvs.pop() if lvs else None))
+    exact = [(n, v) for n, v, g, net in sizes if mdsize.peer_slot_candidates(g, net)]
+    for _n, _v, g, net in sizes:
+        c = set(mdsize.peer_slot_candidates(g, net))
+        if c:
+            cands &= c
+    if sizes and (not exact or not cands):
+        raise Refusal("peer-slots", f"the LV and DRBD sizes of {d.name} fit no metadata "
+                      "layout with one peer-slot count", "read max-peers with 'drbdadm "
+                      "dump-md' (volume detached) and adopt by hand with "
+                      "PeerSlotsNewResource")
+    d.peer_slots = max(cands) if sizes else 7
+
+
+def _larger(d: Derived, facts: dict[str, NodeFacts], allow_larger: bool) -> None:
+    """An LV bigger than drbdeck would size it (net size + metadata, rounded to the
+    extent) is only accepted with AllowLargerVolumeSize, as the reconciler demands."""
+    by_vol = {v.number: v for v in d.volumes}
+    for r in d.replicas:
+        f = facts[r.node]
+        for vnr, v in f.volumes.items():
+            if v.disk == "none" or v.gross_bytes is None or r.vg is None:
+                continue
+            extent = f.extent_kib.get(r.vg, 4096) or 4096
+            need = mdsize.round_up(mdsize.gross_from_net(by_vol[vnr].net_kib, d.peer_slots),
+                                   extent)
+            have = v.gross_bytes // 1024
+            if have <= need:
+                continue
+            if not allow_larger:
+                raise Refusal("lv-larger", f"{r.node}: volume {vnr}'s LV ({have} KiB) is "
+                              f"larger than the {need} KiB needed for {by_vol[vnr].net_kib} "
+                              f"KiB with {d.peer_slots} peer slots",
+                              "adopt with --allow-larger (sets AllowLargerVolumeSize on the "
+                              "volume definition) or shrink the LV first")
+            by_vol[vnr].allow_larger = True
+
+
+def _conflicts(d: Derived, model: ClusterModel) -> None:
+    used = minors_in_use(model)
+    for v in d.volumes:
+        if v.minor in used:
+            raise Refusal("minor-in-use", f"minor {v.minor} (volume {v.number}) is used by "
+                          f"the managed volume {used[v.minor]}", "change the hand-made "
+                          "minor (drbdadm down/up: an outage) or the managed one, then adopt")
+    for r in d.replicas:
+        ports = ports_in_use(model, r.node)
+        if d.port in ports and key(ports[d.port]) != key(d.name):
+            raise Refusal("port-in-use", f"{r.node}: port {d.port} is used by the managed "
+                          f"resource {ports[d.port]}", "move one of them to another port "
+                          "(a reconnect), then adopt")
+    if d.port and not 1 <= d.port <= 65535:
+        raise Refusal("options", f"port {d.port} is out of range", "fix the .res")
+
+
+__all__ = ["Derived", "DerivedReplica", "DerivedVolume", "check_name", "derive"]
