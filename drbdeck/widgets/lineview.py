@@ -1,0 +1,34 @@
+"""Shared machinery of the Line-API views: Text -> Strip, cropping, blank lines.
+
+Why: the resource list, the placement matrix and the log all paint rows as cached Strips
+(tui.md §3: a Line-API widget is ~10× cheaper than DataTable for live data); the small
+conversions they share live here once.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.strip import Strip
+
+__all__ = ["crop", "text_strip"]
+
+
+def text_strip(text: Text, console: Console, base: Style | None = None) -> Strip:
+    """Render a one-line Text to an uncropped Strip (newlines/overflow are not wrapped)."""
+    segments = [s for s in text.render(console) if s.text != "\n"]
+    strip = Strip(segments, text.cell_len)
+    if base is not None:
+        strip = strip.apply_style(base)
+    return strip
+
+
+def crop(strip: Strip, scroll_x: int, width: int, y: int, base: Style | None) -> Strip:
+    """The visible part of ``strip`` for a view scrolled to ``scroll_x``."""
+    return strip.crop_extend(scroll_x, scroll_x + width, base).apply_offsets(scroll_x, y)
+
+
+def blank(width: int, base: Style | None) -> Strip:
+    return Strip([Segment(" " * width, base)], width)

@@ -1,0 +1,402 @@
+"""ResourceList: the drbdmon-style live resource view (a Line-API ScrollView).
+
+Why Line API: with thousands of resources and a full-rate events2 stream, only the visible
+lines may be painted, and only the ones that changed (tui.md §3). Data flow:
+
+* :meth:`ResourceList.mark_dirty` is called from DrbdState listeners at full event rate; it
+  only adds a name to a set (O(1)).
+* A timer at :attr:`REPAINT_HZ` (≤ 4 Hz) rebuilds the rows of the dirty resources
+  (:mod:`~drbdeck.widgets.resource_rows`, no Textual) and refreshes only their lines. Only
+  when a row's severity or height changes is the order (problem-first) recomputed.
+* ``render_line`` paints from a per-(resource, line) Strip cache.
+
+Node links are polled on the same timer: a node going OFFLINE marks its resources dirty,
+so their rows turn *stale* instead of freezing silently.
+"""
+
+from __future__ import annotations
+
+import time
+from bisect import bisect_right
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from drbdeck.widgets.glyphs import ALERT, WARN, Glyphs, glyphs
+from drbdeck.widgets.lineview import blank, crop, text_strip
+from drbdeck.widgets.resource_rows import (
+    Row,
+    RowContext,
+    all_resource_names,
+    build_row,
+    sort_key,
+)
+
+if TYPE_CHECKING:
+    from drbdeck.backend.controller.model import ClusterModel
+    from drbdeck.collectors.drbdstate import DrbdState
+
+__all__ = ["ResourceList"]
+
+_MAX_NAME_WIDTH = 40
+
+
+class ResourceList(ScrollView, can_focus=True):
+    """Resources, problem-first; one line when healthy, expanded when degraded."""
+
+    DEFAULT_CSS = """
+    ResourceList {
+        background: $surface;
+        color: $text;
+        overflow-x: hidden;
+        overflow-y: auto;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "jump(0)", "First", show=False),
+        Binding("end", "jump(-1)", "Last", show=False),
+        Binding("enter", "select", "Details"),
+        Binding("p", "toggle_problems", "Problems only"),
+    ]
+
+    #: Repaint rate of the live view (Hz); events in between are coalesced.
+    REPAINT_HZ: ClassVar[float] = 4.0
+
+    problems_only: reactive[bool] = reactive(False)
+
+    class Selected(Message):
+        """Enter on a resource."""
+
+        def __init__(self, resource: str) -> None:
+            super().__init__()
+            self.resource = resource
+
+    class Highlighted(Message):
+        """The cursor moved to another resource (``None``: the list is empty)."""
+
+        def __init__(self, resource: str | None) -> None:
+            super().__init__()
+            self.resource = resource
+
+    def __init__(
+        self,
+        *,
+        ascii: bool | None = None,
+        clock: Callable[[], float] = time.time,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._g: Glyphs = glyphs(ascii)
+        self._clock = clock
+        self._ctx = RowContext({}, g=self._g, clock=clock)
+        self._rows: dict[str, Row] = {}
+        self._order: list[str] = []  # visible resources, in display order
+        self._starts: list[int] = []  # first line of each visible resource
+        self._index: dict[str, int] = {}  # name -> position in _order
+        self._lines = 0
+        self._width = 0
+        self._strips: dict[tuple[str, int], Strip] = {}
+        self._dirty: set[str] = set()
+        self._all_dirty = False
+        self._cursor: str | None = None
+        self._link: dict[str, str] = {}  # node -> last seen link status
+        self._has_states = False
+        #: repaint ticks that did work, and rows rebuilt in total (for tests/benchmarks)
+        self.ticks = 0
+        self.rows_built = 0
+
+    # -- public API ------------------------------------------------------------------------
+
+    def set_states(
+        self,
+        states: Mapping[str, DrbdState],
+        model: ClusterModel | None = None,
+        node_status: Callable[[str], str] | None = None,
+    ) -> None:
+        """Show ``states`` (cluster: one per node, with the model; mon: one, no model)."""
+        self._ctx = RowContext(states, model, node_status, g=self._g, clock=self._clock,
+                               stale_since=self._ctx.stale_since)
+        self._has_states = bool(states)
+        self._link = {n: self._ctx.status(n) for n in self._node_names()}
+        self._rebuild_all()
+
+    def mark_dirty(self, resource: str | None = None) -> None:
+        """Note that ``resource`` (``None``: everything) changed; painted on the next tick."""
+        if resource is None:
+            self._all_dirty = True
+        else:
+            self._dirty.add(resource)
+
+    @property
+    def cursor_resource(self) -> str | None:
+        """The resource under the cursor, ``None`` when the list is empty."""
+        return self._cursor
+
+    @property
+    def counts(self) -> tuple[int, int, int]:
+        """(resources, with alerts, with warnings) over all rows (not only the shown ones)."""
+        alert = warn = 0
+        for r in self._rows.values():
+            if r.severity == ALERT:
+                alert += 1
+            elif r.severity == WARN:
+                warn += 1
+        return len(self._rows), alert, warn
+
+    def row(self, resource: str) -> Row | None:
+        """The current row of ``resource`` (its lines as Text), for tests and drill-downs."""
+        return self._rows.get(resource)
+
+    @property
+    def order(self) -> list[str]:
+        """Shown resources in display order."""
+        return list(self._order)
+
+    def move_cursor_to(self, resource: str) -> bool:
+        if resource not in self._index:
+            return False
+        self._set_cursor(resource)
+        return True
+
+    # -- Textual hooks ---------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0 / self.REPAINT_HZ, self._tick, name="resource-list-repaint")
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+
+    def watch_problems_only(self, _old: bool, _new: bool) -> None:
+        self._reorder()
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        line = scroll_y + y
+        width = self.size.width
+        base = self.rich_style
+        if not self._order:
+            if line == 0:
+                strip = text_strip(Text(self._empty_text(), style="italic"), self.app.console,
+                                   base)
+                return crop(strip, scroll_x, width, line, base)
+            return blank(width, base)
+        if line >= self._lines:
+            return blank(width, base)
+        idx = bisect_right(self._starts, line) - 1
+        name = self._order[idx]
+        k = line - self._starts[idx]
+        strip = self._strips.get((name, k))
+        if strip is None:
+            row = self._rows[name]
+            strip = text_strip(row.lines[k], self.app.console, base) if k < len(row.lines) \
+                else blank(0, base)
+            self._strips[(name, k)] = strip
+        if name == self._cursor and k == 0:
+            strip = strip.extend_cell_length(max(width, strip.cell_length), base)
+            strip = strip.apply_style(Style(reverse=True, bold=self.has_focus))
+        return crop(strip, scroll_x, width, line, base)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_cursor(self, delta: int) -> None:
+        if not self._order:
+            return
+        i = self._index.get(self._cursor or "", -1)
+        i = max(0, min(len(self._order) - 1, (0 if i < 0 else i + delta)))
+        self._set_cursor(self._order[i])
+
+    def action_page(self, direction: int) -> None:
+        if not self._order:
+            return
+        i = max(0, self._index.get(self._cursor or "", 0))
+        target_line = self._starts[i] + direction * max(1, self.size.height - 1)
+        target_line = max(0, min(self._lines - 1, target_line))
+        j = bisect_right(self._starts, target_line) - 1
+        if j == i:
+            j = max(0, min(len(self._order) - 1, i + direction))
+        self._set_cursor(self._order[j])
+
+    def action_jump(self, where: int) -> None:
+        if self._order:
+            self._set_cursor(self._order[where])
+
+    def action_select(self) -> None:
+        if self._cursor is not None:
+            self.post_message(self.Selected(self._cursor))
+
+    def action_toggle_problems(self) -> None:
+        self.problems_only = not self.problems_only
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _empty_text(self) -> str:
+        if not self._has_states:
+            return "No DRBD state yet."
+        if any(not st.initial_done for st in self._ctx.states.values()) and not self._rows:
+            return "Reading initial DRBD status…"
+        if self.problems_only and self._rows:
+            return "No resources with problems to display."
+        return "No resources."
+
+    def _node_names(self) -> list[str]:
+        nodes = dict.fromkeys(self._ctx.states)
+        if self._ctx.model is not None:
+            for n in self._ctx.model.nodes.values():
+                nodes.setdefault(n.name)
+        return list(nodes)
+
+    def _name_width(self, names: list[str]) -> int:
+        longest = max((len(n) for n in names), default=8)
+        return max(8, min(_MAX_NAME_WIDTH, longest))
+
+    def _rebuild_all(self) -> None:
+        self._all_dirty = False
+        self._dirty.clear()
+        names = all_resource_names(self._ctx)
+        self._ctx.name_width = self._name_width(names)
+        self._rows = {n: build_row(n, self._ctx) for n in names}
+        self.rows_built += len(names)
+        self._strips.clear()
+        self._width = 0
+        self._reorder()
+        self.refresh()
+
+    def _exists(self, name: str) -> bool:
+        model = self._ctx.model
+        if model is not None and name in model.rds:
+            return True
+        return any(name in st.resources for st in self._ctx.states.values())
+
+    def _poll_links(self) -> None:
+        """Mark the resources of nodes whose link status changed (stale ⇄ live)."""
+        ctx = self._ctx
+        if ctx.node_status is None:
+            return
+        now = self._clock()
+        for node in self._node_names():
+            status = ctx.status(node)
+            if status == self._link.get(node):
+                continue
+            self._link[node] = status
+            if status == "ONLINE":
+                ctx.stale_since.pop(node, None)
+            else:
+                ctx.stale_since.setdefault(node, now)
+            st = ctx.states.get(node)
+            if st is not None:
+                self._dirty.update(st.resources)
+            if ctx.model is not None:
+                for r in ctx.model.resources_on_node(node):
+                    self._dirty.add(ctx.model.rds[r.rd].name if r.rd in ctx.model.rds
+                                    else r.rd)
+
+    def _tick(self) -> None:
+        self._poll_links()
+        if self._all_dirty:
+            self.ticks += 1
+            self._rebuild_all()
+            return
+        if not self._dirty:
+            return
+        self.ticks += 1
+        dirty, self._dirty = self._dirty, set()
+        structural = False
+        changed: list[str] = []
+        for name in dirty:
+            old = self._rows.get(name)
+            if not self._exists(name):
+                if old is not None:
+                    del self._rows[name]
+                    structural = True
+                continue
+            if len(name) > self._ctx.name_width and self._ctx.name_width < _MAX_NAME_WIDTH:
+                self._all_dirty = True  # a longer name widens the column: repaint all
+                self._dirty |= dirty
+                return self._tick()
+            row = build_row(name, self._ctx)
+            self.rows_built += 1
+            self._rows[name] = row
+            for k in range(max(len(row.lines), len(old.lines) if old else 0)):
+                self._strips.pop((name, k), None)
+            if old is None or old.severity != row.severity or len(old.lines) != len(row.lines):
+                structural = True
+            else:
+                changed.append(name)
+        if structural:
+            self._reorder()
+            self.refresh()
+            return
+        top = self.scroll_offset.y
+        bottom = top + self.size.height
+        for name in changed:
+            i = self._index.get(name)
+            if i is None:
+                continue
+            start = self._starts[i]
+            n = len(self._rows[name].lines)
+            if start < bottom and start + n > top:
+                self.refresh_lines(start, n)
+            self._grow_width(self._rows[name])
+
+    def _grow_width(self, row: Row) -> None:
+        w = max((t.cell_len for t in row.lines), default=0)
+        if w > self._width:
+            self._width = w
+            self.virtual_size = Size(self._width, self._lines)
+
+    def _reorder(self) -> None:
+        rows = self._rows.values()
+        if self.problems_only:
+            rows = [r for r in rows if r.severity > 0]
+        ordered = sorted(rows, key=sort_key)
+        self._order = [r.name for r in ordered]
+        self._index = {n: i for i, n in enumerate(self._order)}
+        starts: list[int] = []
+        line = 0
+        width = self._width
+        for r in ordered:
+            starts.append(line)
+            line += len(r.lines)
+            if self._width == 0 or len(r.lines) > 1:
+                for t in r.lines:
+                    width = max(width, t.cell_len)
+        self._starts = starts
+        self._lines = line
+        self._width = width
+        self.virtual_size = Size(width, max(line, 1))
+        if self._cursor not in self._index:
+            old = self._cursor
+            self._cursor = self._order[0] if self._order else None
+            if self._cursor != old:
+                self.post_message(self.Highlighted(self._cursor))
+
+    def _set_cursor(self, name: str) -> None:
+        old = self._cursor
+        self._cursor = name
+        for n in (old, name):
+            i = self._index.get(n) if n is not None else None
+            if i is not None:
+                self.refresh_lines(self._starts[i], 1)
+        i = self._index[name]
+        rows = len(self._rows[name].lines)
+        self.scroll_to_region(Region(0, self._starts[i], 1, min(rows, self.size.height or 1)),
+                              animate=False, force=True, immediate=True)
+        if old != name:
+            self.post_message(self.Highlighted(name))

@@ -1,0 +1,143 @@
+"""Pilot tests of ResourceList: order, cursor, selection, problem filter, live repaint."""
+
+from __future__ import annotations
+
+from drbdeck.backend.controller.model import ClusterModel
+from drbdeck.widgets.resource_list import ResourceList
+from tests.widgets.demo import list_app
+from tests.widgets.fixtures import (
+    NODES,
+    cluster,
+    demo_states,
+    disconnect,
+    finish_resync,
+    progress,
+    start_resync,
+)
+
+
+def _screen(app) -> str:  # type: ignore[no-untyped-def]
+    w = app.query_one(ResourceList)
+    return "\n".join(w.render_line(y).text for y in range(w.size.height))
+
+
+async def test_problem_first_order_and_cursor_keys() -> None:
+    app = list_app(demo_states(40))
+    async with app.run_test(size=(80, 24)) as pilot:
+        w = app.query_one(ResourceList)
+        assert w.order[:2] == ["res05", "res07"]
+        assert w.counts == (40, 1, 1)
+        assert w.cursor_resource == "res05"
+        text = _screen(app)
+        assert text.splitlines()[0].startswith("✗ res05")
+        await pilot.press("down")
+        assert w.cursor_resource == "res07"
+        await pilot.press("end")
+        assert w.cursor_resource == "web"
+        assert "web" in _screen(app)  # scrolled into view
+        await pilot.press("home")
+        assert w.cursor_resource == "res05"
+        await pilot.press("pagedown")
+        assert w.order.index(w.cursor_resource or "") > 5
+        await pilot.press("pageup")
+        assert w.cursor_resource in ("res05", "res07")
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        sel = [m for m in app.messages if isinstance(m, ResourceList.Selected)]
+        assert [m.resource for m in sel] == ["res07"]
+
+
+async def test_problems_only_toggle() -> None:
+    app = list_app(demo_states(12))
+    async with app.run_test(size=(80, 24)) as pilot:
+        w = app.query_one(ResourceList)
+        await pilot.press("p")
+        assert w.problems_only and w.order == ["res05", "res07"]
+        assert "res01" not in _screen(app)
+        await pilot.press("p")
+        assert not w.problems_only and len(w.order) == 12
+
+
+async def test_problems_only_with_no_problems_says_so() -> None:
+    app = list_app(cluster(NODES, ["a", "b"]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("p")
+        assert "No resources with problems to display." in _screen(app)
+
+
+async def test_live_events_repaint_only_changed_rows_and_reorder() -> None:
+    states = demo_states(40)
+    app = list_app(states)
+    async with app.run_test(size=(80, 24)) as pilot:
+        w = app.query_one(ResourceList)
+        built = w.rows_built
+        progress(states, "res07", "alpha", "charlie", NODES, 61.25)
+        assert w.rows_built == built  # nothing happens at event time
+        await pilot.pause(0.35)  # one repaint tick
+        assert w.rows_built == built + 1
+        assert "61.2%" in _screen(app)
+        # a resource breaks: it moves to the top
+        disconnect(states, "res30", "bravo", "charlie", NODES)
+        finish_resync(states, "res07", "alpha", "charlie", NODES)
+        await pilot.pause(0.35)
+        assert w.order[:2] == ["res05", "res30"]
+        assert w.row("res07") is not None and len(w.row("res07").lines) == 1  # type: ignore[union-attr]
+        assert "res30" in _screen(app)
+
+
+async def test_new_and_removed_resources_and_mark_all() -> None:
+    states = cluster(NODES, ["a", "b"])
+    app = list_app(states)
+    async with app.run_test(size=(80, 24)) as pilot:
+        w = app.query_one(ResourceList)
+        states["alpha"].feed("exists resource name:zz-new role:Secondary")  # odd: no exists -
+        states["alpha"].feed("create resource name:zz-new role:Secondary")
+        await pilot.pause(0.35)
+        assert "zz-new" in w.order
+        states["alpha"].feed("destroy resource name:zz-new")
+        await pilot.pause(0.35)
+        assert "zz-new" not in w.order
+        w.mark_dirty(None)
+        await pilot.pause(0.35)
+        assert w.order == ["a", "b"]
+
+
+async def test_node_going_offline_turns_rows_stale(model: ClusterModel) -> None:
+    states = cluster(NODES, ["web"], diskless={"web": ["charlie"]})
+    status = {"alpha": "ONLINE", "bravo": "ONLINE", "charlie": "ONLINE", "delta": "ONLINE"}
+    app = list_app(states, model=model, node_status=status.__getitem__)
+    async with app.run_test(size=(100, 24)) as pilot:
+        w = app.query_one(ResourceList)
+        assert "OFFLINE" not in _screen(app)
+        status["alpha"] = "OFFLINE"  # no event at all: only the link poll can notice
+        await pilot.pause(0.35)
+        text = _screen(app)
+        assert "OFFLINE stale" in text
+        assert w.row("web").severity == 2  # type: ignore[union-attr]
+        status["alpha"] = "ONLINE"
+        await pilot.pause(0.35)
+        assert "stale" not in _screen(app)
+
+
+async def test_mon_mode_and_empty_states() -> None:
+    app = list_app({})
+    async with app.run_test(size=(80, 24)):
+        assert "No DRBD state yet." in _screen(app)
+    states = demo_states(8)
+    app = list_app({"alpha": states["alpha"]})
+    async with app.run_test(size=(80, 24)):
+        text = _screen(app)
+        assert "↯bravo" in text  # res05 lost bravo, as alpha sees it
+        assert "volume 0 minor" in text
+
+
+async def test_resync_start_in_mon_mode_updates_bar() -> None:
+    states = cluster(NODES, ["r"])
+    app = list_app({"charlie": states["charlie"]})
+    async with app.run_test(size=(80, 24)) as pilot:
+        start_resync(states, "r", "alpha", "charlie", NODES, done=10.0)
+        await pilot.pause(0.35)
+        assert "10.0%" in _screen(app)
+        progress(states, "r", "alpha", "charlie", NODES, 55.0)
+        await pilot.pause(0.35)
+        assert "55.0%" in _screen(app)
