@@ -1,0 +1,187 @@
+"""``drbdeck mon``'s Textual app: the local host's DRBD resources, drbdmon-style.
+
+Why so little here: the list is the console's own :class:`ResourceList` in mon mode (one
+DrbdState, no model), so ``mon`` and the cluster console judge and draw resources the same
+way. This module only wires the local events2 source (:mod:`drbdeck.tui.mon_source`) to it,
+adds drbdmon's header, status line and keys, the message log and the drill-down.
+
+Data flow: the source feeds the DrbdState at full rate; its listener only marks the
+resource dirty in the list (O(1)); the list repaints changed rows at ≤ 4 Hz. The header and
+status line are rebuilt at 2 Hz and written only when their text changed.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Static
+
+from drbdeck import __version__
+from drbdeck.collectors.drbdstate import DrbdState
+from drbdeck.tui.mon_detail import ResourceDetailScreen
+from drbdeck.tui.mon_messages import MessageLog, MessageScreen
+from drbdeck.tui.mon_source import RESPAWN_DELAY_S, EventsSource
+from drbdeck.widgets.resource_list import ResourceList
+
+__all__ = ["MonApp"]
+
+_KEYS = "q Quit  p Problems  r Repaint  R Reinit  m Messages  ↑↓ Move  Enter Details"
+_KEYS_ASCII = "q Quit  p Problems  r Repaint  R Reinit  m Messages  Enter Details"
+
+
+class MonApp(App[int]):
+    """The local monitor. ``argv`` is the events2 command line (see ``events2_argv``)."""
+
+    TITLE = "drbdeck mon"
+    CSS = """
+    Screen { layers: base; }
+    #mon-header { dock: top; height: 1; background: $primary-background; }
+    #mon-status { height: 1; }
+    #mon-keys { height: 1; background: $panel; }
+    #mon-list { height: 1fr; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit_mon", "Quit"),
+        Binding("p", "problems", "Problems only"),
+        Binding("r", "repaint", "Repaint"),
+        Binding("R", "reinit", "Reinitialize (respawn drbdsetup)"),
+        Binding("m", "messages", "Message log"),
+        Binding("c", "clear_messages", "Clear messages", show=False),
+    ]
+    ENABLE_COMMAND_PALETTE = False
+
+    def __init__(
+        self,
+        argv: list[str],
+        *,
+        node: str,
+        problems: bool = False,
+        ascii: bool | None = None,
+        respawn_delay: float = RESPAWN_DELAY_S,
+    ) -> None:
+        super().__init__()
+        self.node = node
+        self.state = DrbdState(node)
+        self.messages = MessageLog()
+        self.source = EventsSource(
+            self.state,
+            argv,
+            on_message=self._message,
+            on_change=self._source_changed,
+            respawn_delay=respawn_delay,
+        )
+        self._start_problems = problems
+        self._ascii = ascii
+        self._header_text = ""
+        self._status_text = ""
+
+    # -- layout --------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="mon-header")
+        yield ResourceList(ascii=self._ascii, id="mon-list")
+        yield Static(id="mon-status")
+        yield Static(_KEYS_ASCII if self._ascii else _KEYS, id="mon-keys")
+
+    @property
+    def resource_list(self) -> ResourceList:
+        return self.query_one("#mon-list", ResourceList)
+
+    def on_mount(self) -> None:
+        rl = self.resource_list
+        rl.set_states({self.node: self.state}, model=None)
+        rl.problems_only = self._start_problems
+        self.state.add_listener(rl.mark_dirty)
+        rl.focus()
+        self._message("info", f"Starting {' '.join(self.source.argv)}")
+        self.run_worker(self.source.run(), group="events2", exit_on_error=False)
+        self._refresh_chrome()
+        self.set_interval(0.5, self._refresh_chrome, name="mon-chrome")
+
+    # -- header and status line ----------------------------------------------------------
+
+    def _header(self) -> Text:
+        st = self.source.status
+        left = Text(f" drbdeck mon {__version__} | Node {self.node}", style="bold")
+        phase = st.phase
+        if phase == "live":
+            right = Text("events2 live", style="green")
+        elif phase == "reading":
+            right = Text("reading initial status", style="bold yellow")
+        elif phase == "waiting":
+            wait = max(0.0, (st.retry_at or 0.0) - time.monotonic())
+            right = Text(f"source down, respawn in {wait:.0f} s", style="bold red")
+        else:
+            right = Text(phase, style="bold red" if phase == "stopped" else "")
+        if self.resource_list.problems_only:
+            right = Text("Problems only | ", style="bold yellow") + right
+        width = max(0, self.size.width - left.cell_len - right.cell_len - 1)
+        return left + Text(" " * width) + right + Text(" ")
+
+    def _status(self) -> Text:
+        total, alert, warn = self.resource_list.counts
+        out = Text(f" Resources: {total} ({alert + warn} degraded)")
+        if alert:
+            out.append(f"  {alert} alert", "bold red")
+        if warn:
+            out.append(f"  {warn} warning", "bold yellow")
+        if self.state.malformed:
+            out.append(f"  {self.state.malformed} bad lines", "bold red")
+        problem = self.messages.latest_problem
+        if problem is not None:
+            stamp = time.strftime("%H:%M:%S", time.localtime(problem.time))
+            style = "bold red" if problem.level == "error" else "bold yellow"
+            out.append(f"  {stamp} {problem.text}", style)
+        return out
+
+    def _refresh_chrome(self) -> None:
+        header = self._header()
+        if header.plain != self._header_text:
+            self._header_text = header.plain
+            self.query_one("#mon-header", Static).update(header)
+        status = self._status()
+        if status.plain != self._status_text:
+            self._status_text = status.plain
+            self.query_one("#mon-status", Static).update(status)
+
+    # -- callbacks from the source -------------------------------------------------------
+
+    def _message(self, level: str, text: str) -> None:
+        self.messages.add(level, text)
+
+    def _source_changed(self) -> None:
+        if self.is_running:
+            self._refresh_chrome()
+
+    # -- keys ----------------------------------------------------------------------------
+
+    async def action_quit_mon(self) -> None:
+        await self.source.stop()
+        self.exit(0)
+
+    def action_problems(self) -> None:
+        rl = self.resource_list
+        rl.problems_only = not rl.problems_only
+        self._refresh_chrome()
+
+    def action_repaint(self) -> None:
+        self.resource_list.mark_dirty(None)
+        self.refresh(repaint=True, layout=True)
+
+    def action_reinit(self) -> None:
+        self.source.respawn()
+
+    def action_messages(self) -> None:
+        self.push_screen(MessageScreen(self.messages), lambda _: self._refresh_chrome())
+
+    def action_clear_messages(self) -> None:
+        self.messages.clear()
+        self._refresh_chrome()
+
+    def on_resource_list_selected(self, event: ResourceList.Selected) -> None:
+        event.stop()
+        self.push_screen(ResourceDetailScreen(self.state, event.resource))
