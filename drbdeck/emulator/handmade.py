@@ -44,6 +44,8 @@ class HandmadeVolume:
     size_mib: int = 1340
     #: per-node LV names that differ from ``lv`` (the "different LV names" refusal)
     lv_per_node: dict[str, str] = field(default_factory=dict)
+    #: per-node LV sizes that differ from ``size_mib`` (the "LV larger than needed" case)
+    size_per_node: dict[str, int] = field(default_factory=dict)
     #: external metadata on a separate LV ``<lv>_md`` (the "external metadata" refusal)
     external_md: bool = False
     #: ``disk { size N; }`` in sectors: a net size that is not a multiple of 1024 bytes
@@ -150,7 +152,8 @@ def install(cluster: Any, spec: HandmadeSpec | None = None,
         if hn.diskless:
             continue
         for v in spec.volumes:
-            node.lvm.create_linear(spec.vg, v.lv_on(hn.name), v.size_mib * MIB)
+            size = v.size_per_node.get(hn.name, v.size_mib)
+            node.lvm.create_linear(spec.vg, v.lv_on(hn.name), size * MIB)
             if v.external_md:
                 node.lvm.create_linear(spec.vg, f"{v.lv}_md", 128 * MIB)
             out, err = io.StringIO(), io.StringIO()

@@ -144,6 +144,10 @@ def derive(name: str, facts: dict[str, NodeFacts], model: ClusterModel, *,
         raise Refusal("already-managed", f"resource definition {name!r} already exists in "
                       "drbdeck", "nothing to adopt; use 'drbdeck resource list'")
     for n, f in facts.items():
+        if f.config_error:
+            raise Refusal("not-running", f"{n}: drbdadm cannot read the configuration: "
+                          f"{f.config_error}", "fix the configuration on that node "
+                          "(drbdadm dump must work), then adopt")
         if not f.running or f.config is None:
             raise Refusal("not-running", f"{n}: {name} is not "
                           + ("running" if not f.running else "defined in any .res file"),

@@ -141,6 +141,13 @@ async def _applied(rt: Any, name: str, node: str, timeout: float) -> None:
     rr = report.resources.get(name)
     if err or (rr is not None and not rr.ok):
         raise RuntimeError(f"{node}: {err or rr.error}")
+    # a report can miss a failed adjust that a later run found nothing left to do for, so
+    # check the outcome itself: drbdadm reads the node's configuration and takes the
+    # resource from our file
+    dump = await _link(rt, node).run(["drbdadm", "dump", name])
+    if not dump.ok or f"# defined at {res_path(name)}:" not in dump.stdout_text:
+        why = dump.stderr_text.strip() or "the resource is not defined by drbdeck's file"
+        raise RuntimeError(f"{node}: drbdadm dump {name}: {why}")
 
 
 async def _rollback(rt: Any, d: Derived, moved: list[FileMove], created: bool,

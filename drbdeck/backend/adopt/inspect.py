@@ -49,6 +49,7 @@ class NodeFacts:
     resource: str
     config: ResourceConfig | None = None
     source: str | None = None  # the hand-written .res file
+    config_error: str = ""  # drbdadm could not read the configuration (not "not defined")
     node_id: int | None = None
     running: bool = False
     role: str = ""
@@ -93,6 +94,8 @@ async def inspect_node(link: NodeLink, rsc: str) -> NodeFacts:
         f.config = next((rc for rc in parsed if rc.name == rsc), None)
         m = _DEFINED.search(dump.stdout_text)
         f.source = m.group(1).strip() if m else None
+    elif "not defined in your config" not in dump.stderr_text:
+        f.config_error = dump.stderr_text.strip() or f"drbdadm dump exit {dump.exit_status}"
     if status.ok:
         items = _json(status.stdout_text, "drbdsetup status --json", node)
         item = next((i for i in items if isinstance(i, dict) and i.get("name") == rsc), None)
