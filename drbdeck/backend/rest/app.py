@@ -9,7 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from drbdeck.backend.controller.operations import Operations
-from drbdeck.backend.rest import routes_cluster, routes_rsc
+from drbdeck.backend.rest import routes_adopt, routes_cluster, routes_rsc
 from drbdeck.backend.rest.context import CTX, MAX_BODY, Context, guard
 from drbdeck.backend.rest.events import Broadcaster
 from drbdeck.backend.rest.serialize import NodeStatus, ObservedProvider
@@ -29,6 +29,7 @@ def create_app(ops: Operations, *, observed: ObservedProvider | None = None,
     ops.on_change.insert(0, ctx.views.invalidate)
     app.add_routes(routes_cluster.routes)
     app.add_routes(routes_rsc.routes)
+    app.add_routes(routes_adopt.routes)  # drbdeck-specific: adopt hand-made resources
 
     async def _close_events(app: web.Application) -> None:
         app[CTX].events.close()
