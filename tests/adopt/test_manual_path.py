@@ -78,5 +78,10 @@ async def test_manual_migration_of_running_resource(tmp_path: Path, use_async: b
             assert {h: hc.node_id for h, hc in rc.hosts.items()} == IDS
             assert rc.hosts[n].volumes[10].minor == 9100
         assert not [e for e in w.rt.pool.command_log if "create-md" in e.command]
+        # the post carries no secret over: drbdeck's own is set on the live connection by
+        # adjust (net-options, no reconnect) on both ends — they agree afterwards
+        nets = [dict(c.net) for n in NAMES
+                for c in w.cluster.node(n).drbd.resources["legacy"].connections.values()]
+        assert nets[0] == nets[1] and nets[0].get("shared-secret")
         rl = await w.ok("resource", "list")
         assert rl.count("UpToDate") == 2, rl
