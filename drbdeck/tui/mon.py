@@ -101,6 +101,8 @@ def main(argv: list[str], config: Config) -> int:
     try:
         args = _parser().parse_args(argv)
         delay = _delay(args.respawn_delay)
+    except SystemExit as exc:  # -h/--help printed the help
+        return EXIT_OK if not exc.code else EXIT_USAGE
     except _Usage as exc:
         print(f"drbdeck mon: {exc}", file=sys.stderr)
         print(

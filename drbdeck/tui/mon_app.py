@@ -43,6 +43,7 @@ class MonApp(App[int]):
     #mon-status { height: 1; }
     #mon-keys { height: 1; background: $panel; }
     #mon-list { height: 1fr; }
+    #mon-reading { height: 1fr; padding: 0 1; text-style: italic; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit_mon", "Quit"),
@@ -83,6 +84,7 @@ class MonApp(App[int]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="mon-header")
+        yield Static("Reading initial DRBD status...", id="mon-reading")
         yield ResourceList(ascii=self._ascii, id="mon-list")
         yield Static(id="mon-status")
         yield Static(_KEYS_ASCII if self._ascii else _KEYS, id="mon-keys")
@@ -139,6 +141,15 @@ class MonApp(App[int]):
         return out
 
     def _refresh_chrome(self) -> None:
+        # drbdmon shows nothing of a half-read dump: the list appears with ``exists -``
+        # and goes away again while a respawned source re-reads the state.
+        ready = self.state.initial_done
+        rl = self.resource_list
+        if rl.display != ready:
+            rl.display = ready
+            self.query_one("#mon-reading", Static).display = not ready
+            if ready:
+                rl.focus()
         header = self._header()
         if header.plain != self._header_text:
             self._header_text = header.plain
