@@ -49,6 +49,7 @@ async def test_adopt_sample(tmp_path: Path) -> None:
         rd = w.rt.model.rds["legacy"]
         assert (rd.port, rd.peer_slots, rd.secret) == (15500, 4, "hand-made-secret")
         assert rd.volumes[10].size_kib == 1371956 and rd.volumes[10].minor == 9100
+        assert rd.props == {"DrbdOptions/Net/protocol": "C"}  # quorum: drbdeck's own = off
 
         # afterwards: like any other resource
         again = await adopt(w.rt, ["eagle", "rabbit"], "legacy")
@@ -68,6 +69,9 @@ async def test_adopt_three_nodes_with_client_then_manage(tmp_path: Path) -> None
         assert w.cluster.resource_facts("trio") == before
         r = w.rt.model.resources
         assert "DRBD_DISKLESS" in w.rt.model.resource("trio", "client").flags
+        # drbdeck would pick quorum majority for 2 diskful + 1 client: the running "off" is
+        # pinned, so adjust changes nothing
+        assert w.rt.model.rds["trio"].props["DrbdOptions/Resource/quorum"] == "off"
         assert len([x for x in r if x[0] == "TRIO"]) == 3
         # add a diskful replica on fox with auto-place: it syncs to UpToDate
         await w.ok("storage-pool", "create", "lvm", "fox", "datastore", "datastore")

@@ -110,7 +110,6 @@ def _options(f: NodeFacts, d: Derived) -> None:
         net["cram-hmac-alg"] = alg
     candidates = {f"DrbdOptions/Net/{k}": v for k, v in net.items()}
     opts = dict(f.options)
-    opts.setdefault("quorum", "off")  # drbdeck would otherwise pick its auto-quorum
     candidates.update({f"DrbdOptions/Resource/{k}": v for k, v in opts.items()})
     if f.config is not None:
         candidates.update({f"DrbdOptions/Disk/{k}": v for k, v in f.config.disk.items()})
@@ -125,6 +124,23 @@ def _options(f: NodeFacts, d: Derived) -> None:
                           "remove or change that option in the .res, drbdadm adjust, then "
                           "adopt") from None
         d.rd_props[k] = v
+
+
+def _pin_quorum(d: Derived, f: NodeFacts) -> None:
+    """drbdeck picks quorum by itself (majority with 3 diskful, or 2 + a diskless one);
+    only where that differs from what runs is the running value pinned as a prop, so a
+    resource that later grows gets drbdeck's automatic quorum like any other."""
+    diskful = sum(1 for r in d.replicas if not r.diskless)
+    auto = diskful >= 3 or (diskful == 2 and len(d.replicas) > diskful)
+    running = f.options.get("quorum", "off")
+    if "DrbdOptions/Resource/quorum" in d.rd_props:
+        if (running == "majority") == auto and (not auto or f.options.get(
+                "on-no-quorum") == "suspend-io"):
+            d.rd_props.pop("DrbdOptions/Resource/quorum")
+            if auto:
+                d.rd_props.pop("DrbdOptions/Resource/on-no-quorum", None)
+    elif auto:
+        d.rd_props["DrbdOptions/Resource/quorum"] = "off"
 
 
 def _healthy(f: NodeFacts) -> list[str]:
@@ -192,6 +208,7 @@ def derive(name: str, facts: dict[str, NodeFacts], model: ClusterModel, *,
         raise Refusal("options", f"{name} uses different ports per node "
                       f"({sorted(ports)})", "use one port on every node, then adopt")
     d.port = ports.pop()
+    _pin_quorum(d, first)
     if not force:
         bad = [b for f in facts.values() for b in _healthy(f)]
         if bad:

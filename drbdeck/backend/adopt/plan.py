@@ -46,8 +46,8 @@ class AdoptPlan:
         if d.secret:
             out.append("  (the running shared secret is carried over; not shown)")
         out += [f"  note: {w}" for w in d.warnings]
-        out.append("  All of it is one operation: on failure everything is undone and the "
-                   "hand-written files are restored.")
+        out.append("  One operation: on failure everything is undone and the")
+        out.append("  hand-written files are restored; the running resource is not touched.")
         return out
 
     def text(self) -> str:
