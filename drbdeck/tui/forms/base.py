@@ -67,6 +67,8 @@ class FormScreen(ModalScreen[bool]):
         self.sending = False
         self.last_preview: Preview | None = None
         self.sent: list[rc.ApiCallRc] = []
+        #: set once every field is mounted; change events before that are ignored
+        self.form_ready = False
 
     # ---- to implement ---------------------------------------------------------------
     def fields(self) -> ComposeResult:
@@ -94,6 +96,7 @@ class FormScreen(ModalScreen[bool]):
             yield Static("enter/ctrl+s send · esc cancel · tab next field", id="form-keys")
 
     def on_mount(self) -> None:
+        self.form_ready = True
         self.schedule_preview()
         first = next(iter(self.query(Input)), None)
         if first is not None:
@@ -110,6 +113,8 @@ class FormScreen(ModalScreen[bool]):
         self.schedule_preview()
 
     def schedule_preview(self) -> None:
+        if not self.form_ready:
+            return
         timer = getattr(self, "_preview_timer", None)
         if timer is not None:
             timer.stop()

@@ -43,10 +43,12 @@ def pools(model: ClusterModel, node: str | None, *, diskful: bool = True) -> Opt
 
 
 def replica_nodes(model: ClusterModel, rd: str | None, *, holding: bool) -> Options:
-    """Nodes with (``holding``) or without a live replica of ``rd``."""
+    """Nodes with (``holding``) a live replica of ``rd``, or with no replica at all (one
+    being deleted still blocks a new one on that node until the node confirms)."""
     if not rd:
         return []
-    have = {key(r.node) for r in model.resources_of_rd(rd) if "DELETE" not in r.flags}
+    have = {key(r.node) for r in model.resources_of_rd(rd)
+            if not holding or "DELETE" not in r.flags}
     return [(label, name) for label, name in nodes(model, storage=True)
             if (key(name) in have) == holding]
 

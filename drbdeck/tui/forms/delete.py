@@ -47,17 +47,21 @@ class DeleteForm(FormScreen):
         self.ACTION = f"Delete {TARGETS[what][0]}"  # type: ignore[misc]
 
     def expected(self) -> str:
+        """What the operator types: the object's own name (``rd/volume`` for a VD)."""
         c = self.context
-        return {"resource-definition": str(c.get("rd")), "resource": str(c.get("rd")),
-                "volume-definition": f"{c.get('rd')}/{c.get('volume')}",
-                "node": str(c.get("node"))}[self.what]
+        if self.what == "volume-definition":
+            return f"{c['rd']}/{c['volume']}"
+        return str(c["node"] if self.what == "node" else c["rd"])
 
     def describe(self) -> str:
         c = self.context
-        return {"resource-definition": f"resource definition {c['rd']} and all its replicas",
-                "resource": f"the replica of {c['rd']} on {c['node']}",
-                "volume-definition": f"volume {c['volume']} of {c['rd']}",
-                "node": f"node {c['node']}"}[self.what]
+        if self.what == "resource-definition":
+            return f"resource definition {c['rd']} and all its replicas"
+        if self.what == "resource":
+            return f"the replica of {c['rd']} on {c['node']}"
+        if self.what == "volume-definition":
+            return f"volume {c['volume']} of {c['rd']}"
+        return f"node {c['node']}"
 
     def fields(self) -> ComposeResult:
         yield Static(f"Delete {self.describe()}.\nType [b]{self.expected()}[/b] to confirm.",

@@ -70,6 +70,8 @@ class PropertyForm(FormScreen):
 
     def on_select_changed(self, event: Any) -> None:
         super().on_select_changed(event)
+        if not self.form_ready:
+            return
         self.sync_target()
 
     def sync_target(self) -> None:

@@ -36,6 +36,8 @@ class _ReplicaForm(FormScreen):
 
     def on_select_changed(self, event: Any) -> None:
         super().on_select_changed(event)
+        if not self.form_ready:
+            return
         if getattr(event, "select", None) is not None and event.select.id == "rd":
             rd = self.query_one("#rd-field", ChoiceField).value
             self.query_one("#node-field", ChoiceField).set_options(

@@ -69,6 +69,8 @@ class ResourceForm(FormScreen):
 
     def on_select_changed(self, event: Any) -> None:
         super().on_select_changed(event)
+        if not self.form_ready:
+            return
         self.sync_mode()
 
     def sync_mode(self) -> None:

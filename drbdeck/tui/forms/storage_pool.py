@@ -57,6 +57,8 @@ class StoragePoolForm(FormScreen):
 
     def on_select_changed(self, event: Any) -> None:
         super().on_select_changed(event)
+        if not self.form_ready:
+            return
         self.on_kind_or_node()
 
     def on_kind_or_node(self) -> None:
