@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 from collections.abc import Callable
 from typing import Any, TextIO
 
@@ -33,7 +34,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> _Parser:
-    p = _Parser(prog="drbdeck adopt", description="Adopt hand-made DRBD resources: "
+    p = _Parser(prog="drbdeck adopt", usage="drbdeck adopt [options] NODE... RSC | --all NODE",
+                description="Adopt hand-made DRBD resources: "
                 "'drbdeck adopt NODE... RSC' or 'drbdeck adopt --all NODE'.")
     p.add_argument("words", nargs="*", metavar="NODE... RSC")
     p.add_argument("--all", metavar="NODE", help="every unmanaged resource running on NODE")
@@ -48,6 +50,13 @@ def _parser() -> _Parser:
     return p
 
 
+def _wrap(text: str, indent: str) -> str:
+    """Long reasons wrapped for an 80-column terminal (continuation lines indented)."""
+    return textwrap.fill(text, width=79, initial_indent=indent,
+                         subsequent_indent=indent + "  ", break_on_hyphens=False,
+                         break_long_words=False)
+
+
 def _show(results: list[dict[str, Any]], out: TextIO, err: TextIO) -> bool:
     """Print every result; True when all went through."""
     ok = True
@@ -59,13 +68,13 @@ def _show(results: list[dict[str, Any]], out: TextIO, err: TextIO) -> bool:
         ref = r.get("refusal")
         if ref:
             ok = False
-            print(f"REFUSED {r['resource']}: {ref['reason']}\n  Instead: {ref['instead']}",
-                  file=err)
+            print(_wrap(f"REFUSED {r['resource']}: {ref['reason']}", ""), file=err)
+            print(_wrap(f"Instead: {ref['instead']}", "  "), file=err)
         if r.get("error"):
             ok = False
             undone = "everything was undone" if r.get("rolled_back") else \
                 "NOT everything could be undone"
-            print(f"FAILED {r['resource']}: {r['error']} ({undone})", file=err)
+            print(_wrap(f"FAILED {r['resource']}: {r['error']} ({undone})", ""), file=err)
     return ok
 
 
