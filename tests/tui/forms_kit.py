@@ -124,13 +124,17 @@ async def opened(pilot: Any, kind: str, **context: Any) -> Any:
     return pilot.app.screen
 
 
-async def type_into(pilot: Any, field_id: str, text: str, *, clear: bool = True) -> None:
-    """Focus the field's input, replace its text by typing (as a user would)."""
+async def type_into(pilot: Any, field_id: str, text: str) -> None:
+    """Focus the field's input and replace its text; the LAST character is a real key
+    press, so the as-you-type path runs as it does for a user (all but the last are
+    pasted in, which keeps the tests fast on a loaded machine)."""
     inp = pilot.app.screen.query_one(f"#{field_id}", Input)
     inp.focus()
-    if clear:
-        inp.value = ""
-    await pilot.press(*text) if text else None
+    await pilot.pause()  # focus selects all the text; set it after that
+    inp.value = text[:-1]
+    inp.action_end()
+    if text:
+        await pilot.press(text[-1])
     await pilot.pause()
 
 

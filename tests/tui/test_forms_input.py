@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -306,7 +307,7 @@ async def test_remote_backend_says_no_preview(backend: StoreBackend) -> None:
     class Remote:
         ops = backend.ops
         model = backend.model
-        event_log: list = []
+        event_log: ClassVar[list] = []
         readonly = False
 
     app = FormHost(Remote())
