@@ -61,6 +61,19 @@ class NodeFacts:
     extent_kib: dict[str, int] = field(default_factory=dict)  # vg → extent size
 
 
+def parse_dump(text: str, rsc: str, node: str = "") -> tuple[ResourceConfig | None,
+                                                             str | None]:
+    """``drbdadm dump RSC`` → (the resource's configuration, the file defining it)."""
+    try:
+        # drbdadm adds ``_name "peer";`` to connections: not file syntax, dropped
+        parsed = resfile.parse(_INTERNAL.sub("", text), f"{node}:drbdadm dump {rsc}")
+    except resfile.ResFileError as exc:
+        raise InspectError(f"{node}: drbdadm dump {rsc}: {exc}") from None
+    config = next((rc for rc in parsed if rc.name == rsc), None)
+    m = _DEFINED.search(text)
+    return config, (m.group(1).strip() if m else None)
+
+
 def _json(text: str, what: str, node: str) -> Any:
     try:
         return json.loads(_NAN.sub("null", text))
@@ -85,15 +98,7 @@ async def inspect_node(link: NodeLink, rsc: str) -> NodeFacts:
     f = NodeFacts(node, rsc)
     f.extent_kib = {vg.name: vg.extent_size_kib for vg in vgs}
     if dump.ok:
-        try:
-            # drbdadm adds ``_name "peer";`` to connections: not file syntax, dropped
-            text = _INTERNAL.sub("", dump.stdout_text)
-            parsed = resfile.parse(text, f"{node}:drbdadm dump {rsc}")
-        except resfile.ResFileError as exc:
-            raise InspectError(f"{node}: drbdadm dump {rsc}: {exc}") from None
-        f.config = next((rc for rc in parsed if rc.name == rsc), None)
-        m = _DEFINED.search(dump.stdout_text)
-        f.source = m.group(1).strip() if m else None
+        f.config, f.source = parse_dump(dump.stdout_text, rsc, node)
     elif "not defined in your config" not in dump.stderr_text:
         f.config_error = dump.stderr_text.strip() or f"drbdadm dump exit {dump.exit_status}"
     if status.ok:
@@ -154,4 +159,5 @@ async def unmanaged(link: NodeLink) -> list[str]:
                   if isinstance(i, dict) and "name" in i and i["name"] not in ours)
 
 
-__all__ = ["InspectError", "NodeFacts", "VolumeFacts", "inspect_node", "unmanaged"]
+__all__ = ["InspectError", "NodeFacts", "VolumeFacts", "inspect_node", "parse_dump",
+           "unmanaged"]
