@@ -189,7 +189,7 @@ class ResourceList(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         line = scroll_y + y
-        width = self.size.width
+        width = self.scrollable_content_region.width
         base = self.rich_style
         if not self._order:
             if line == 0:
@@ -226,7 +226,8 @@ class ResourceList(ScrollView, can_focus=True):
         if not self._order:
             return
         i = max(0, self._index.get(self._cursor or "", 0))
-        target_line = self._starts[i] + direction * max(1, self.size.height - 1)
+        page = max(1, self.scrollable_content_region.height - 1)
+        target_line = self._starts[i] + direction * page
         target_line = max(0, min(self._lines - 1, target_line))
         j = bisect_right(self._starts, target_line) - 1
         if j == i:
@@ -344,7 +345,7 @@ class ResourceList(ScrollView, can_focus=True):
             self.refresh()
             return
         top = self.scroll_offset.y
-        bottom = top + self.size.height
+        bottom = top + self.scrollable_content_region.height
         for name in changed:
             i = self._index.get(name)
             if i is None:
@@ -396,7 +397,8 @@ class ResourceList(ScrollView, can_focus=True):
                 self.refresh_lines(self._starts[i], 1)
         i = self._index[name]
         rows = len(self._rows[name].lines)
-        self.scroll_to_region(Region(0, self._starts[i], 1, min(rows, self.size.height or 1)),
+        height = self.scrollable_content_region.height or 1
+        self.scroll_to_region(Region(0, self._starts[i], 1, min(rows, height)),
                               animate=False, force=True, immediate=True)
         if old != name:
             self.post_message(self.Highlighted(name))
