@@ -214,7 +214,8 @@ def derive(name: str, facts: dict[str, NodeFacts], model: ClusterModel, *,
         if bad:
             raise Refusal("not-healthy", "; ".join(bad),
                           "wait until it is connected and UpToDate everywhere, or adopt "
-                          "with --force (the state is kept as it is)")
+                          "with --force (drbdeck then brings it to its configuration like "
+                          "drbdadm adjust would: re-attach, reconnect)")
     _volumes(d, facts, allow_larger)
     _larger(d, facts, allow_larger)
     _conflicts(d, model)
