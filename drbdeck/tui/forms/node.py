@@ -38,7 +38,8 @@ class NodeForm(FormScreen):
                         placeholder="alpha (must equal the node's uname -n)")
         yield TextField("Address", "address", value=c.get("address", ""),
                         check=checks.ip_address, placeholder="10.0.0.1 (DRBD replication)")
-        yield ChoiceField("Type", "type", NODE_TYPES, value=c.get("node_type", "Satellite"))
+        yield ChoiceField("Type", "type", NODE_TYPES,
+                          value=c.get("node_type") or "Satellite")
         yield TextField("SSH host", "ssh-host", value=c.get("ssh_host", ""), optional=True,
                         check=checks.ssh_host, placeholder="(the address)")
         yield TextField("SSH port", "ssh-port", value=str(c.get("ssh_port", "")),
