@@ -95,11 +95,13 @@ def test_extent_rounding_is_not_larger() -> None:
     assert diff(d, settled(d)).resources["r1"].error is None
 
 
-def test_missing_vg_and_unsupported_provider() -> None:
+def test_missing_vg_and_unattached_backing_file() -> None:
     d = desired()
     assert "does not exist" in (diff(d, NodeActual()).resources["r1"].error or "")
-    d.resources["r1"].volumes[0].provider = "FILE"
-    assert "not supported" in (diff(d, NodeActual()).resources["r1"].error or "")
+    v = d.resources["r1"].volumes[0]
+    v.provider, v.directory = "FILE", "/srv/pool"
+    assert "/srv/pool/r1_00000.img is not attached to a loop device" in (
+        diff(d, NodeActual()).resources["r1"].error or "")
 
 
 def test_delete_and_unknown_files() -> None:

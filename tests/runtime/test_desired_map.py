@@ -119,12 +119,36 @@ async def test_thin_clear_bitmap_and_deleting(ops: Operations) -> None:
     assert not left.deleting and set(left.config.hosts) == {"bravo"}
 
 
-async def test_file_pools_are_left_out_not_rendered_diskless(ops: Operations) -> None:
+async def test_file_pools_map_to_backing_files(ops: Operations) -> None:
     _ok(await ops.storage_pool_create("alpha", "files", "FILE",
                                       {"StorDriver/StorPoolName": "/var/lib/files"}))
-    _ok(await ops.storage_pool_create("bravo", "files", "FILE",
-                                      {"StorDriver/StorPoolName": "/var/lib/files"}))
+    _ok(await ops.storage_pool_create("bravo", "files", "FILE_THIN",
+                                      {"StorDriver/StorPoolName": "/var/lib/files/"}))
     _ok(await ops.rd_create("f1"))
     _ok(await ops.vd_create("f1", 65536))
     _ok(await ops.rsc_create("f1", ["alpha", "bravo"], storage_pool="files"))
-    assert desired_for_node(ops.model, "alpha").resources == {}
+    a = desired_for_node(ops.model, "alpha").resources["f1"]
+    b = desired_for_node(ops.model, "bravo").resources["f1"]
+    validate(desired_for_node(ops.model, "alpha"))
+    va, vb = a.volumes[0], b.volumes[0]
+    assert (va.provider, va.file_path, va.diskless) == ("FILE", "/var/lib/files/f1_00000.img",
+                                                        False)
+    assert (vb.provider, vb.file_path) == ("FILE_THIN", "/var/lib/files/f1_00000.img")
+    assert va.gross_kib == vb.gross_kib > 65536
+    assert a.config.hosts["alpha"].volumes[0].disk == "/var/lib/files/f1_00000.img"
+    assert a.initial == "force-primary" and b.initial is None
+
+
+async def test_vd_delete_lists_the_volume_to_drop(ops: Operations) -> None:
+    _ok(await ops.rd_create("r2"))
+    _ok(await ops.vd_create("r2", 65536))
+    _ok(await ops.vd_create("r2", 65536))
+    _ok(await ops.rsc_create("r2", ["alpha"], storage_pool="thick"))
+    _ok(await ops.rsc_create("r2", ["charlie"], drbd_diskless=True))
+    _ok(await ops.vd_delete("r2", 1))
+    a = desired_for_node(ops.model, "alpha").resources["r2"]
+    assert [v.number for v in a.volumes] == [0]
+    assert [(v.number, v.lv_name) for v in a.drop_volumes] == [(1, "r2_00001")]
+    assert list(a.config.hosts["alpha"].volumes) == [0]
+    c = desired_for_node(ops.model, "charlie").resources["r2"]
+    assert c.drop_volumes == []  # a diskless replica has nothing to remove

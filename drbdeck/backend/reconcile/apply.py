@@ -27,6 +27,8 @@ from drbdeck.backend.reconcile.observe import (
     RES_DIR,
     NodeActual,
     observe,
+    read_dirs,
+    read_loops,
     read_status,
     res_path,
 )
@@ -289,6 +291,16 @@ class _Run:
         await self.batched(names, lambda ns: [["drbdadm", "adjust", *ns]], "drbdadm adjust",
                            lambda _n: ["drbdadm adjust"])
 
+    async def drop(self) -> None:
+        """Backing storage of volumes that left their resource (``vd d``): only after the
+        adjust that took them out of DRBD went through (an attached LV cannot go)."""
+        steps = [Step(n, rp.drop) for n, rp in self.live() if rp.drop]
+        for n, res in (await self.steps(steps, "drop volumes")).items():
+            if res.ok:
+                self.rep(n).actions += [shlex.join(a) for a in self.plan.resources[n].drop]
+            else:
+                _fail_step(self.rep(n), "removing a dropped volume", res)
+
     async def initial(self) -> None:
         cands = [(n, rp.initial) for n, rp in self.live() if rp.initial]
         if not cands:
@@ -333,14 +345,37 @@ async def apply(link: NodeLink, desired: NodeDesired, *, full_sync: bool = False
     """
     validate(desired)
     names = [n for n, r in desired.resources.items() if not r.deleting]
-    actual = await observe(link, names)
-    plan = planmod.diff(desired, actual, full_sync=full_sync)
+    dirs = sorted({v.directory for r in desired.resources.values()
+                   for v in [*r.volumes, *r.drop_volumes] if v.is_file and not v.diskless})
+    actual = await observe(link, names, dirs)
+    extra_trips = 0
+    backing_failed: dict[str, StepResult] = {}
+    attach, fresh = planmod.backing_steps(desired, actual)
+    if attach:  # FILE volumes: the loop device's name goes into the file, so this first
+        results = await run_steps(link, [Step(n, a) for n, a in attach.items()],
+                                  label="backing files", timeout=timeout or 60.0)
+        backing_failed = {n: r for n, r in results.items() if not r.ok}
+        actual.loops, actual.dir_files = await asyncio.gather(read_loops(link),
+                                                              read_dirs(link, dirs))
+        extra_trips += 2
+    plan = planmod.diff(desired, actual, full_sync=full_sync, fresh=fresh)
     stale = [n for n, rp in plan.resources.items()
              if rp.write is not None and f"{n}.res" in actual.files]
     if stale:  # maybe only the comment header differs: look before rewriting
         plan = planmod.diff(desired, actual, full_sync=full_sync,
-                            contents=await _contents(link, stale))
+                            contents=await _contents(link, stale), fresh=fresh)
+    for n, res in backing_failed.items():  # the real cause, not "not attached"
+        rp = plan.resources[n]
+        rp.error = f"setting up the backing file failed: {res.tail}"
+        rp.lvcreate.clear()
+        rp.create_md.clear()
+        rp.check_md.clear()
+        rp.write, rp.adjust, rp.initial = None, False, None
     run = _Run(link, desired, plan, actual, timeout)
+    run.report.round_trips += extra_trips
+    for n in attach:
+        if n not in backing_failed:
+            run.rep(n).actions += [shlex.join(a) for a in attach[n]]
     if stale:
         run.report.round_trips += 1
     if not plan.changes:
@@ -348,6 +383,7 @@ async def apply(link: NodeLink, desired: NodeDesired, *, full_sync: bool = False
     await run.prepare()
     await run.install()
     await run.adjust()
+    await run.drop()
     await run.initial()
     return run.report
 

@@ -26,6 +26,8 @@ INITIALS = ("force-primary", "clear-bitmap")
 _RSC = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{1,47}$")
 #: LVM's own rule for VG/LV names (no leading '-', limited alphabet).
 _LVM = re.compile(r"^[A-Za-z0-9_+.][A-Za-z0-9_+.-]{0,126}$")
+#: A FILE pool's directory: absolute, plain characters, no '..' component.
+_DIR = re.compile(r"^/(?:[A-Za-z0-9_+.-]+/?)*$")
 
 
 class DesiredError(ValueError):
@@ -45,10 +47,26 @@ class DesiredVolume:
     lv_name: str = ""  # default f"{rsc}_{number:05d}" (OverrideVlmId may name another)
     gross_kib: int = 0  # backing LV size incl. internal metadata (before extent rounding)
     allow_larger: bool = False  # AllowLargerVolumeSize: accept a bigger existing LV
+    #: FILE/FILE_THIN: the pool's directory; the backing file is ``<lv_name>.img`` in it,
+    #: attached to a loop device (as LINSTOR's file providers do)
+    directory: str = ""
+    #: the block device the node uses, when it is only known on the node (a loop device)
+    device: str = ""
+
+    @property
+    def is_file(self) -> bool:
+        return self.provider in ("FILE", "FILE_THIN")
+
+    @property
+    def file_path(self) -> str:
+        return f"{self.directory.rstrip('/')}/{self.lv_name}.img"
 
     @property
     def lv_path(self) -> str:
-        return f"/dev/{self.vg}/{self.lv_name}"
+        """The backing block device: the LV, or the loop device of a backing file."""
+        if self.device:
+            return self.device
+        return self.file_path if self.is_file else f"/dev/{self.vg}/{self.lv_name}"
 
 
 @dataclass
@@ -61,9 +79,12 @@ class DesiredResource:
     max_peers: int = 7
     initial: Initial | None = None  # set on the one node that makes the initial decision
     deleting: bool = False
+    #: volumes leaving the resource (``vd d``): taken out of DRBD by the adjust, then
+    #: their backing storage is removed (only diskful ones need listing)
+    drop_volumes: list[DesiredVolume] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        for v in self.volumes:
+        for v in [*self.volumes, *self.drop_volumes]:
             if not v.lv_name:
                 v.lv_name = f"{self.name}_{v.number:05d}"
 
@@ -86,6 +107,15 @@ def _check_volume(rsc: str, v: DesiredVolume) -> None:
         return
     if v.provider not in PROVIDERS:
         raise DesiredError(f"{where}: provider {v.provider!r} must be one of {PROVIDERS}")
+    if v.is_file:
+        if not _DIR.match(v.directory) or ".." in v.directory.split("/"):
+            raise DesiredError(f"{where}: directory {v.directory!r} must be an absolute path "
+                               "of letters, digits, _ + . - without '..'")
+        if not _LVM.match(v.lv_name):
+            raise DesiredError(f"{where}: lv_name {v.lv_name!r} is not a valid file name")
+        if not isinstance(v.gross_kib, int) or v.gross_kib <= 0:
+            raise DesiredError(f"{where}: gross_kib {v.gross_kib!r} must be a positive integer")
+        return
     for fld in ("vg", "lv_name"):
         val = getattr(v, fld)
         if not isinstance(val, str) or not _LVM.match(val):
@@ -120,7 +150,7 @@ def validate(desired: NodeDesired) -> None:
             raise DesiredError(f"resource {r.name!r}: initial {r.initial!r} must be one of "
                                f"{INITIALS} or None")
         seen: set[int] = set()
-        for v in r.volumes:
+        for v in [*r.volumes, *r.drop_volumes]:
             _check_volume(r.name, v)
             if v.number in seen:
                 raise DesiredError(f"resource {r.name!r}: volume {v.number} listed twice")

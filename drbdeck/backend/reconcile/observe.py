@@ -54,6 +54,13 @@ class NodeActual:
     hashes: dict[str, str] = field(default_factory=dict)  # file name → sha256
     include_present: bool = False
     running: dict[str, RunningResource] = field(default_factory=dict)
+    #: FILE pools: backing file → loop device, and the file names in each pool directory
+    loops: dict[str, str] = field(default_factory=dict)
+    dir_files: dict[str, set[str]] = field(default_factory=dict)
+
+    def file_exists(self, path: str) -> bool:
+        d, _s, name = path.rpartition("/")
+        return name in self.dir_files.get(d or "/", set())
 
 
 def res_path(name: str) -> str:
@@ -92,6 +99,34 @@ async def read_status(link: NodeLink) -> dict[str, RunningResource]:
     return parse_status_json(res.stdout_text)
 
 
+_LOOP = re.compile(r"^(/dev/loop\d+): .*\((.+)\)$")
+
+
+def parse_losetup(text: str) -> dict[str, str]:
+    """``losetup -a`` → backing file → loop device (the first one, if several)."""
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        m = _LOOP.match(line.strip())
+        if m and m.group(2) not in out:
+            out[m.group(2)] = m.group(1)
+    return out
+
+
+async def read_loops(link: NodeLink) -> dict[str, str]:
+    res = await link.run(["losetup", "-a"])
+    if not res.ok:
+        raise ObserveError(f"losetup -a failed on {link.node}: {res.stderr_text.strip()}")
+    return parse_losetup(res.stdout_text)
+
+
+async def read_dirs(link: NodeLink, dirs: list[str]) -> dict[str, set[str]]:
+    """The names in each FILE pool directory (a missing directory is empty)."""
+    async def one(d: str) -> tuple[str, set[str]]:
+        r = await link.run(["ls", "-1", d])
+        return d, ({n for n in r.stdout_text.splitlines() if n} if r.ok else set())
+    return dict(await asyncio.gather(*(one(d) for d in dirs)))
+
+
 async def _hashes(link: NodeLink, names: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
 
@@ -109,8 +144,15 @@ async def _hashes(link: NodeLink, names: list[str]) -> dict[str, str]:
     return out
 
 
-async def observe(link: NodeLink, names: list[str]) -> NodeActual:
-    """Read the node (``names``: the resources whose files we want hashed)."""
+async def observe(link: NodeLink, names: list[str],
+                  file_dirs: list[str] | None = None) -> NodeActual:
+    """Read the node (``names``: the resources whose files we want hashed; ``file_dirs``:
+    FILE pool directories in use, whose files and loop devices are read too)."""
+
+    async def files() -> tuple[dict[str, str], dict[str, set[str]]]:
+        if not file_dirs:
+            return {}, {}
+        return await asyncio.gather(read_loops(link), read_dirs(link, file_dirs))
 
     async def ls() -> tuple[bool, str]:
         r = await link.run(["ls", "-1", RES_DIR])
@@ -132,10 +174,11 @@ async def observe(link: NodeLink, names: list[str]) -> NodeActual:
             raise ObserveError(f"vgs failed on {link.node}: {r.stderr_text.strip()}")
         return r.stdout_text
 
-    (ls_ok, listing), inc, lvs_text, vgs_text, running, hashes = await asyncio.gather(
-        ls(), include(), lvs(), vgs(), read_status(link), _hashes(link, names)
-    )
-    actual = NodeActual(include_present=inc, running=running, hashes=hashes)
+    (ls_ok, listing), inc, lvs_text, vgs_text, running, hashes, (loops, dirs) = \
+        await asyncio.gather(ls(), include(), lvs(), vgs(), read_status(link),
+                             _hashes(link, names), files())
+    actual = NodeActual(include_present=inc, running=running, hashes=hashes, loops=loops,
+                        dir_files=dirs)
     try:
         for vg in lvm.parse_vgs(vgs_text):
             actual.extent_kib[vg.name] = vg.extent_size_kib
@@ -157,7 +200,10 @@ __all__ = [
     "RunningResource",
     "RunningVolume",
     "observe",
+    "parse_losetup",
     "parse_status_json",
+    "read_dirs",
+    "read_loops",
     "read_status",
     "res_path",
 ]

@@ -18,8 +18,9 @@ record never half-configures a node and never blocks the others.
 
 from __future__ import annotations
 
+import copy
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from drbdeck.backend import mdsize, resfile
 from drbdeck.backend.reconcile.desired import DesiredResource, DesiredVolume, NodeDesired
@@ -42,11 +43,13 @@ class ResourcePlan:
     adjust: bool = False
     initial: str | None = None  # candidate for the initial-sync decision
     delete: list[list[str]] = field(default_factory=list)
+    drop: list[list[str]] = field(default_factory=list)  # after adjust: dropped volumes' LVs
 
     @property
     def changes(self) -> bool:
         return bool(self.lvcreate or self.write is not None or self.create_md
-                    or self.check_md or self.adjust or self.delete or self.initial)
+                    or self.check_md or self.adjust or self.delete or self.initial
+                    or self.drop)
 
 
 @dataclass
@@ -79,6 +82,8 @@ class Plan:
         adj = [n for n, r in self.resources.items() if r.adjust]
         if adj:
             out.append("adjust " + " ".join(adj))
+        for n, r in self.resources.items():
+            out += [f"{n}: {' '.join(a)}" for a in r.drop]
         out += [f"{n}: initial {r.initial}" for n, r in self.resources.items() if r.initial]
         out += [f"{n}: ERROR {r.error}" for n, r in self.resources.items() if r.error]
         return out
@@ -113,8 +118,82 @@ def lvcreate_argv(v: DesiredVolume) -> list[str]:
     return ["lvcreate", "--yes", "-L", f"{v.gross_kib}k", "-n", v.lv_name, v.vg]
 
 
+def remove_argvs(v: DesiredVolume, actual: NodeActual) -> list[list[str]]:
+    """Remove one volume's backing storage, if the node has it (after DRBD let go of it):
+    the LV, or the loop device and then the backing file."""
+    if v.diskless:
+        return []
+    if v.is_file:
+        out = []
+        loop = actual.loops.get(v.file_path)
+        if loop is not None:
+            out.append(["losetup", "-d", loop])
+        if actual.file_exists(v.file_path):
+            out.append(["rm", "-f", v.file_path])
+        return out
+    if (v.vg, v.lv_name) in actual.lvs:
+        return [["lvremove", "-f", f"{v.vg}/{v.lv_name}"]]
+    return []
+
+
+def backing_steps(desired: NodeDesired, actual: NodeActual
+                  ) -> tuple[dict[str, list[list[str]]], set[tuple[str, int]]]:
+    """FILE volumes whose backing file is missing or not attached: the commands (per
+    resource) that create it (``truncate``, sparse) and attach it (``losetup -f``), and
+    the (resource, volume) pairs whose file is new (they need metadata). These run before
+    the plan proper, because the loop device's name goes into the resource file."""
+    steps: dict[str, list[list[str]]] = {}
+    fresh: set[tuple[str, int]] = set()
+    for name, r in desired.resources.items():
+        if r.deleting:
+            continue
+        for v in r.volumes:
+            if v.diskless or not v.is_file:
+                continue
+            path = v.file_path
+            argvs = steps.setdefault(name, [])
+            if not actual.file_exists(path):
+                argvs += [["mkdir", "-p", v.directory],
+                          ["truncate", "-s", f"{v.gross_kib}K", path]]
+                fresh.add((name, v.number))
+            if path not in actual.loops:
+                argvs.append(["losetup", "-f", path])
+            if not argvs:
+                del steps[name]
+    return steps, fresh
+
+
+def _local_config(r: DesiredResource, node: str, actual: NodeActual) -> DesiredResource:
+    """``r`` with this node's FILE volumes pointing at their loop devices."""
+    files = [v for v in r.volumes if not v.diskless and v.is_file]
+    host = r.config.hosts.get(node)
+    if not files or host is None:
+        return r
+    config = copy.deepcopy(r.config)
+    for v in files:
+        loop = actual.loops.get(v.file_path)
+        vol = config.hosts[node].volumes.get(v.number)
+        if loop is not None and vol is not None:
+            vol.disk = loop
+    return replace(r, config=config)
+
+
 def create_md_argv(r: DesiredResource, vnr: int) -> list[str]:
     return ["drbdadm", "create-md", "--force", f"--max-peers={r.max_peers}", f"{r.name}/{vnr}"]
+
+
+def _file_volume(r: DesiredResource, v: DesiredVolume, actual: NodeActual,
+                 rp: ResourcePlan, fresh: set[tuple[str, int]]) -> None:
+    """A FILE volume: ``backing_steps`` has created and attached its file already."""
+    loop = actual.loops.get(v.file_path)
+    if loop is None or not actual.file_exists(v.file_path):
+        rp.error = f"volume {v.number}: backing file {v.file_path} is not attached to a " \
+                   "loop device"
+        return
+    if (r.name, v.number) in fresh:
+        rp.create_md.append(v.number)
+    elif r.name not in actual.running:
+        rp.check_md.append(replace(v, device=loop))
 
 
 def _volume(r: DesiredResource, v: DesiredVolume, actual: NodeActual,
@@ -154,9 +233,8 @@ def _delete(r: DesiredResource, actual: NodeActual) -> ResourcePlan:
                          else ["drbdsetup", "down", r.name])
     if has_file:
         rp.delete.append(["rm", "-f", res_path(r.name)])
-    for v in r.volumes:
-        if not v.diskless and (v.vg, v.lv_name) in actual.lvs:
-            rp.delete.append(["lvremove", "-f", f"{v.vg}/{v.lv_name}"])
+    for v in [*r.volumes, *r.drop_volumes]:
+        rp.delete += remove_argvs(v, actual)
     return rp
 
 
@@ -164,6 +242,8 @@ def _needs_adjust(r: DesiredResource, actual: NodeActual) -> bool:
     run = actual.running.get(r.name)
     if run is None:
         return True
+    if set(run.volumes) - {v.number for v in r.volumes}:
+        return True  # a volume left the configuration (vd d): take it down
     for v in r.volumes:
         have = run.volumes.get(v.number)
         if have is None or (not v.diskless and have.disk in ("Diskless", "Failed")):
@@ -195,13 +275,16 @@ def _initial(r: DesiredResource, actual: NodeActual) -> str | None:
 
 
 def diff(desired: NodeDesired, actual: NodeActual, *, full_sync: bool = False,
-         contents: dict[str, str] | None = None) -> Plan:
+         contents: dict[str, str] | None = None,
+         fresh: set[tuple[str, int]] | None = None) -> Plan:
     """The plan that makes ``actual`` look like ``desired``.
 
     ``contents`` holds the current text of files whose hash differs; with it a file that
-    differs only in its comment header is left alone.
+    differs only in its comment header is left alone. ``fresh``: FILE volumes whose
+    backing file ``backing_steps`` has just created (they get metadata).
     """
     contents = contents or {}
+    fresh = fresh or set()
     plan = Plan(desired.node, full_sync, write_include=not actual.include_present)
     for name, r in desired.resources.items():
         if r.deleting:
@@ -210,7 +293,8 @@ def diff(desired: NodeDesired, actual: NodeActual, *, full_sync: bool = False,
         rp = ResourcePlan(name)
         plan.resources[name] = rp
         try:
-            text = resfile.render(r.config, desired.node)
+            text = resfile.render(_local_config(r, desired.node, actual).config,
+                                  desired.node)
         except (ValueError, KeyError) as exc:
             rp.error = f"cannot render the resource file: {exc}"
             continue
@@ -221,7 +305,9 @@ def diff(desired: NodeDesired, actual: NodeActual, *, full_sync: bool = False,
                         "they are added (adjusting now would disconnect them)")
             continue
         for v in r.volumes:
-            if not v.diskless:
+            if not v.diskless and v.is_file:
+                _file_volume(r, v, actual, rp, fresh)
+            elif not v.diskless:
                 _volume(r, v, actual, rp)
             if rp.error:
                 break
@@ -238,6 +324,7 @@ def diff(desired: NodeDesired, actual: NodeActual, *, full_sync: bool = False,
         rp.adjust = (full_sync or rp.write is not None or bool(rp.create_md)
                      or bool(rp.check_md) or _needs_adjust(r, actual))
         rp.initial = _initial(r, actual)
+        rp.drop = [a for v in r.drop_volumes for a in remove_argvs(v, actual)]
     known = {f"{n}.res" for n, r in desired.resources.items() if not r.deleting}
     if full_sync:
         plan.remove_files = sorted(
@@ -248,5 +335,5 @@ def diff(desired: NodeDesired, actual: NodeActual, *, full_sync: bool = False,
     return plan
 
 
-__all__ = ["Plan", "ResourcePlan", "body_of", "check_conf_text", "create_md_argv", "diff",
-           "lvcreate_argv", "sha256"]
+__all__ = ["Plan", "ResourcePlan", "backing_steps", "body_of", "check_conf_text",
+           "create_md_argv", "diff", "lvcreate_argv", "remove_argvs", "sha256"]

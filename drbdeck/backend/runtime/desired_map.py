@@ -19,9 +19,9 @@ Choices made here (where the model has no field for it):
   with ``DrbdOptions/Disk/*`` go into the volume's ``disk`` block. Node- and replica-level
   DrbdOptions are not rendered (one configuration is shared by all hosts).
 * A volume definition flagged DELETE (``vd d``) is left out of the configuration, so
-  ``drbdadm adjust`` takes the volume down; its LV stays on the node (the reconciler has
-  no per-volume ``lvremove``). A replica flagged DELETE lists every volume so all its LVs
-  go.
+  ``drbdadm adjust`` takes the volume down, and listed in ``drop_volumes`` so the
+  reconciler then removes its LV. A replica flagged DELETE lists every volume so all its
+  LVs go.
 * Auto-quorum as LINSTOR: ``quorum majority`` + ``on-no-quorum suspend-io`` with at least
   three diskful replicas, or two diskful plus a diskless one; ``quorum off`` otherwise.
   Explicit ``DrbdOptions/Resource/quorum`` props win.
@@ -52,9 +52,9 @@ log = logging.getLogger(__name__)
 DEFAULT_EXTENT_KIB = 4096
 DEFAULT_PEER_SLOTS = 7
 LVM_PROVIDERS = (Provider.LVM, Provider.LVM_THIN)
-#: Not reconciled yet (loop devices over files): resources using them are left out rather
-#: than rendered with a wrong (diskless) disk.
+#: Backing files in the pool's directory (StorPoolName), attached to loop devices.
 FILE_PROVIDERS = (Provider.FILE, Provider.FILE_THIN)
+DISK_PROVIDERS = LVM_PROVIDERS + FILE_PROVIDERS
 
 InitialDone = Container[str] | Callable[[str], bool]
 
@@ -77,11 +77,11 @@ def _pool(model: ClusterModel, r: Resource) -> StorPool | None:
 
 
 def is_diskful(model: ClusterModel, r: Resource) -> bool:
-    """A replica with a backing LV: not flagged diskless and on a real (LVM) pool."""
+    """A replica with backing storage: not flagged diskless and on an LVM or FILE pool."""
     if r.diskless or "DRBD_DISKLESS" in r.flags:
         return False
     p = _pool(model, r)
-    return p is not None and p.provider in LVM_PROVIDERS and bool(p.backing)
+    return p is not None and p.provider in DISK_PROVIDERS and bool(p.backing)
 
 
 def split_backing(backing: str) -> tuple[str, str | None]:
@@ -137,8 +137,8 @@ def _initial_node(model: ClusterModel, live: list[Resource]) -> tuple[str, str] 
         return None
     first = diskful[0]
     p = _pool(model, first)
-    kind = "clear-bitmap" if p is not None and p.provider is Provider.LVM_THIN \
-        else "force-primary"
+    thin = p is not None and p.provider in (Provider.LVM_THIN, Provider.FILE_THIN)
+    kind = "clear-bitmap" if thin else "force-primary"
     return key(first.node), kind
 
 
@@ -175,7 +175,11 @@ def resource_config(model: ClusterModel, rd: ResourceDfn,
         p = _pool(model, r)
         vols: dict[int, VolumeConfig] = {}
         for vd in vds:
-            if is_diskful(model, r) and p is not None and p.backing:
+            if is_diskful(model, r) and p is not None and p.backing \
+                    and p.provider in FILE_PROVIDERS:
+                # the node's loop device replaces this when the file is rendered there
+                disk = f"{p.backing.rstrip('/')}/{lv_name(rd, vd)}.img"
+            elif is_diskful(model, r) and p is not None and p.backing:
                 disk = f"/dev/{split_backing(p.backing)[0]}/{lv_name(rd, vd)}"
             else:
                 disk = "none"
@@ -188,6 +192,27 @@ def resource_config(model: ClusterModel, rd: ResourceDfn,
     return rc
 
 
+def _volume(rd: ResourceDfn, vd: VolumeDfn, pool: StorPool | None,
+            extent: int) -> DesiredVolume:
+    """One volume as this replica holds it (``pool`` None: diskless)."""
+    assert vd.minor is not None
+    if pool is None or not pool.backing:
+        return DesiredVolume(number=vd.number, minor=vd.minor, diskless=True)
+    allow = vd.props.get("AllowLargerVolumeSize", "").lower() == "true"
+    if pool.provider in FILE_PROVIDERS:
+        return DesiredVolume(
+            number=vd.number, minor=vd.minor, diskless=False,
+            provider="FILE_THIN" if pool.provider is Provider.FILE_THIN else "FILE",
+            directory=pool.backing.rstrip("/") or "/", lv_name=lv_name(rd, vd),
+            gross_kib=gross_kib(rd, vd, extent), allow_larger=allow)
+    vg, thin = split_backing(pool.backing)
+    return DesiredVolume(
+        number=vd.number, minor=vd.minor, diskless=False,
+        provider="LVM_THIN" if pool.provider is Provider.LVM_THIN else "LVM",
+        vg=vg, thin_pool=thin if pool.provider is Provider.LVM_THIN else None,
+        lv_name=lv_name(rd, vd), gross_kib=gross_kib(rd, vd, extent), allow_larger=allow)
+
+
 def desired_resource(model: ClusterModel, rd: ResourceDfn, node_name: str, *,
                      initial_done: InitialDone = ()) -> DesiredResource | None:
     """``rd`` as ``node_name`` should run it, or ``None`` when the node holds no replica
@@ -197,31 +222,19 @@ def desired_resource(model: ClusterModel, rd: ResourceDfn, node_name: str, *,
     if mine is None:
         return None
     live = [r for r in replicas if "DELETE" not in r.flags]
-    if any((p := _pool(model, r)) is not None and p.provider in FILE_PROVIDERS
-           and not r.diskless for r in replicas):
-        log.warning("resource %s: FILE/FILE_THIN pools are not reconciled yet", rd.name)
-        return None
     deleting = "DELETE" in mine.flags
     # a deleted replica removes every LV; a live one drops volumes flagged DELETE (vd d)
     vds = sorted((v for v in rd.volumes.values() if deleting or "DELETE" not in v.flags),
                  key=lambda v: v.number)
     extent = extent_kib(model, [r for r in replicas if is_diskful(model, r)])
-    diskful = is_diskful(model, mine)
-    pool = _pool(model, mine)
-    volumes: list[DesiredVolume] = []
-    for vd in vds:
-        if vd.minor is None:
-            return None
-        if diskful and pool is not None and pool.backing:
-            vg, thin = split_backing(pool.backing)
-            volumes.append(DesiredVolume(
-                number=vd.number, minor=vd.minor, diskless=False,
-                provider="LVM_THIN" if pool.provider is Provider.LVM_THIN else "LVM",
-                vg=vg, thin_pool=thin if pool.provider is Provider.LVM_THIN else None,
-                lv_name=lv_name(rd, vd), gross_kib=gross_kib(rd, vd, extent),
-                allow_larger=vd.props.get("AllowLargerVolumeSize", "").lower() == "true"))
-        else:
-            volumes.append(DesiredVolume(number=vd.number, minor=vd.minor, diskless=True))
+    pool = _pool(model, mine) if is_diskful(model, mine) else None
+    if any(vd.minor is None for vd in vds):
+        return None
+    volumes = [_volume(rd, vd, pool, extent) for vd in vds]
+    drop = [] if deleting or pool is None else [
+        _volume(rd, vd, pool, extent) for vd in sorted(rd.volumes.values(),
+                                                        key=lambda v: v.number)
+        if "DELETE" in vd.flags and vd.minor is not None]
     config = resource_config(model, rd, live) if not deleting else ResourceConfig(rd.name)
     if config is None:
         return None
@@ -233,7 +246,7 @@ def desired_resource(model: ClusterModel, rd: ResourceDfn, node_name: str, *,
     return DesiredResource(name=rd.name, config=config, volumes=volumes,
                            max_peers=rd.peer_slots or DEFAULT_PEER_SLOTS,
                            initial=initial,  # type: ignore[arg-type]
-                           deleting=deleting)
+                           deleting=deleting, drop_volumes=drop)
 
 
 def desired_for_node(model: ClusterModel, node_name: str, *,
