@@ -100,6 +100,10 @@ class VolumeDfn:
     props: dict[str, str] = field(default_factory=dict)
     flags: set[str] = field(default_factory=set)  # GROSS_SIZE, DELETE, RESIZE ...
     uuid: str = field(default_factory=new_uuid)
+    #: the initial full sync (or clear-bitmap) has happened: persisted so a restarted
+    #: controller never forces a fresh replica over the real data (not a LINSTOR flag,
+    #: so it is kept out of the ``flags`` that REST lists show)
+    initial_synced: bool = False
 
 
 @dataclass

@@ -16,7 +16,7 @@ from typing import Any
 
 from drbdeck.backend.controller import answers as ans
 from drbdeck.backend.controller import apicall as rc
-from drbdeck.backend.controller import ops_node, ops_place, ops_rd, ops_rsc
+from drbdeck.backend.controller import ops_node, ops_place, ops_pool, ops_rd, ops_rsc, ops_spawn
 from drbdeck.backend.controller.model import ClusterModel, Node
 from drbdeck.backend.controller.ops_node import Result
 from drbdeck.backend.controller.store import Store, Transaction
@@ -119,14 +119,39 @@ class Operations:
         return await self._run(rc.MASK_CRT, rc.MASK_STOR_POOL_DFN,
                                lambda tx: ops_node.storage_pool_dfn_create(tx, name))
 
+    async def storage_pool_delete(self, node: str, name: str) -> list[rc.ApiCallRc]:
+        """``sp d``: refused (FAIL_IN_USE) while volumes use the pool."""
+        return await self._run(rc.MASK_DEL, rc.MASK_STOR_POOL,
+                               lambda tx: ops_pool.storage_pool_delete(tx, node, name),
+                               warn=False)
+
+    async def storage_pool_modify(self, node: str, name: str, *,
+                                  override: dict[str, str] | None = None,
+                                  delete: Sequence[str] = ()) -> list[rc.ApiCallRc]:
+        return await self._run(rc.MASK_MOD, rc.MASK_STOR_POOL, lambda tx: (
+            ops_pool.storage_pool_modify(tx, node, name, dict(override or {}), list(delete))))
+
+    async def storage_pool_set_property(self, node: str, name: str, key: str,
+                                        value: str | None) -> list[rc.ApiCallRc]:
+        if value is None:
+            return await self.storage_pool_modify(node, name, delete=[key])
+        return await self.storage_pool_modify(node, name, override={key: value})
+
+    async def storage_pool_dfn_delete(self, name: str) -> list[rc.ApiCallRc]:
+        return await self._run(rc.MASK_DEL, rc.MASK_STOR_POOL_DFN,
+                               lambda tx: ops_pool.storage_pool_dfn_delete(tx, name))
+
     # ---- resource / volume definitions ----------------------------------------------
     async def rd_create(self, name: str, *, port: int | None = None,
                         peer_slots: int | None = None, resource_group: str | None = None,
                         layers: Sequence[str] | None = None,
-                        props: dict[str, str] | None = None) -> list[rc.ApiCallRc]:
+                        props: dict[str, str] | None = None,
+                        secret: str | None = None) -> list[rc.ApiCallRc]:
+        """``secret``: the DRBD shared secret (LINSTOR's ``drbd_secret``); generated when
+        not given. Stored, rendered into the .res files, never shown or logged."""
         return await self._run(rc.MASK_CRT, rc.MASK_RSC_DFN, lambda tx: ops_rd.rd_create(
             tx, name, port=port, peer_slots=peer_slots, resource_group=resource_group,
-            layers=layers, rd_props=props))
+            layers=layers, rd_props=props, secret=secret))
 
     async def rd_modify(self, name: str, *, override: dict[str, str] | None = None,
                         delete: Sequence[str] = (), peer_slots: int | None = None,
@@ -171,6 +196,13 @@ class Operations:
                                lambda tx: ops_rd.vd_confirm_deleted(tx, rd, number),
                                warn=False)
 
+    async def mark_initial_synced(self, pairs: Iterable[tuple[str, int]]
+                                  ) -> list[rc.ApiCallRc]:
+        """For the runtime: persist "initial sync done" for (rd, vnr) pairs."""
+        items = list(pairs)
+        return await self._run(rc.MASK_MOD, rc.MASK_VLM_DFN,
+                               lambda tx: ops_rd.mark_initial_synced(tx, items), warn=False)
+
     async def rg_create(self, name: str, *, place_count: int | None = None,
                         storage_pools: Sequence[str] = (), description: str = "",
                         props: dict[str, str] | None = None,
@@ -178,6 +210,19 @@ class Operations:
         return await self._run(rc.MASK_CRT, rc.MASK_RSC_GRP, lambda tx: ops_rd.rg_create(
             tx, name, place_count=place_count, storage_pools=storage_pools,
             description=description, rg_props=props, peer_slots=peer_slots))
+
+    async def rg_spawn(self, rg: str, rd: str, sizes_kib: Sequence[int], *,
+                       request: PlaceRequest | None = None, definitions_only: bool = False,
+                       external_name: str | None = None) -> list[rc.ApiCallRc]:
+        """``rg spawn RG RSC SIZE…``: RD in the group, one VD per size, auto-placed with
+        the group's settings — all in one transaction."""
+        return await self._run(rc.MASK_CRT, rc.MASK_RSC_DFN, lambda tx: ops_spawn.rg_spawn(
+            tx, rg, rd, list(sizes_kib), request=request, definitions_only=definitions_only,
+            external_name=external_name, is_online=self.is_connected))
+
+    async def rg_delete(self, name: str) -> list[rc.ApiCallRc]:
+        return await self._run(rc.MASK_DEL, rc.MASK_RSC_GRP,
+                               lambda tx: ops_spawn.rg_delete(tx, name))
 
     # ---- resources -------------------------------------------------------------------
     async def rsc_create(self, rd: str, nodes: Sequence[str], *, node_id: int | None = None,

@@ -7,6 +7,7 @@ creates it — ``rd c`` with -p/--peer-slots/a drbd layer, else ``vd c -m``, els
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from drbdeck.backend.controller import allocation as al
@@ -40,11 +41,27 @@ def _check_rd_port(port: object) -> int:
     return port
 
 
+#: DRBD's shared-secret: at most 63 bytes (drbd.md); a plain token keeps it safe to render
+#: into the .res file without quoting surprises.
+_SECRET = re.compile(r"^[A-Za-z0-9+/=_.:,@%^*!~-]{1,63}$")
+
+
+def check_secret(secret: object) -> str:
+    if not isinstance(secret, str) or not _SECRET.match(secret):
+        # the value itself is never echoed: it is a credential
+        raise rc.error(rc.FAIL_INVLD_CONF,
+                       "Invalid DRBD secret: it must be 1 to 63 characters of letters, digits "
+                       "and + / = _ . : , @ % ^ * ! ~ - (no spaces or quotes).")
+    return secret
+
+
 def rd_create(tx: Transaction, name: str, *, port: int | None = None,
               peer_slots: int | None = None, resource_group: str | None = None,
               layers: Iterable[str] | None = None, rd_props: dict[str, str] | None = None,
-              external_name: str | None = None) -> Result:
+              external_name: str | None = None, secret: str | None = None) -> Result:
     names.resource_name(name)
+    if secret is not None:
+        check_secret(secret)
     layer_list = [x.upper() for x in (layers or [])]
     if any(x not in ("DRBD", "STORAGE") for x in layer_list) or \
             (layer_list and layer_list[-1] != "STORAGE"):
@@ -61,7 +78,8 @@ def rd_create(tx: Transaction, name: str, *, port: int | None = None,
         raise rc.error(rc.FAIL_EXISTS_RSC_DFN,
                        f"A resource definition with the name '{name}' already exists.",
                        RscDfn=name)
-    rd = tx.put(ResourceDfn(name, rg.name, port=port, props=pr, external_name=external_name))
+    rd = tx.put(ResourceDfn(name, rg.name, port=port, props=pr, external_name=external_name,
+                            secret=secret or ""))
     # Only an explicit peer-slot count fixes the DRBD data here. LINSTOR also fixes it for
     # ``-p`` or a drbd layer list, which makes the migration post's own order
     # (``rd c legacy -p 15500`` then ``rd sp legacy PeerSlotsNewResource 4``) silently get
@@ -217,6 +235,17 @@ def vd_delete(tx: Transaction, rd_name: str, number: int) -> Result:
         del rd.volumes[number]
     return [ans.deleted(rc.MASK_VLM_DFN, ans.vd_phrase(rd.name, number), vd.uuid,
                         RscDfn=rd.name, VlmNr=str(number))], nodes
+
+
+def mark_initial_synced(tx: Transaction, pairs: Iterable[tuple[str, int]]) -> Result:
+    """For the runtime: these volumes have had their initial sync (missing ones skipped)."""
+    for rd_name, vnr in pairs:
+        rd = tx.model.rds.get(rd_name)
+        vd = rd.volumes.get(vnr) if rd is not None else None
+        if rd is not None and vd is not None and not vd.initial_synced:
+            tx.edit(rd)
+            vd.initial_synced = True
+    return [], set()
 
 
 def vd_confirm_deleted(tx: Transaction, rd_name: str, number: int) -> Result:

@@ -17,10 +17,13 @@ controller adds is the wiring between them, and that wiring is what this module 
   each apply that changed something and each apply while a pool of the node has never
   been measured (a new ``sp c``), stored through ``ops.pool_report`` (one transaction, so
   a restarted controller shows the last known figures).
-* The initial sync is remembered in memory (``initial_done``): an RD counts as done once any
-  node reports one of its volumes UpToDate, or the designated node ran the step. After a
-  controller restart the reconciler's own guard (fresh volumes, no UpToDate peer) is what
-  keeps an existing resource from being forced again.
+* The initial sync is remembered (``initial_done``, and persisted per volume definition as
+  ``initial_synced`` through ``ops.mark_initial_synced``): a volume counts as done once any
+  node reports it UpToDate, or the designated node ran the step. A restarted controller
+  loads the flags from the store, so a replica that comes back fresh (a replaced disk, a
+  node that lost its LV) is synced from its peers instead of being forced primary over
+  the real data; the reconciler's own guard (fresh volumes, no UpToDate peer) stays as
+  the second line of defence.
 """
 
 from __future__ import annotations
@@ -102,7 +105,10 @@ class ControllerRuntime:
         self._tasks: set[asyncio.Task[None]] = set()
         self._confirming: set[tuple[str, str]] = set()
         self._vd_gone: dict[tuple[str, int], set[str]] = {}  # (rd key, vnr) → node keys
+        self._to_persist: set[tuple[str, int]] = set()  # (rd name, vnr) marked done
+        self._persisting = False
         self._started = False
+        self._load_initial_done()
 
     # ---- queries ---------------------------------------------------------------------
     @property
@@ -151,9 +157,35 @@ class ControllerRuntime:
         return rt.worker if rt is not None else None
 
     # ---- life cycle ------------------------------------------------------------------
+    def _load_initial_done(self) -> None:
+        for rd, vd in self.model.iter_vds():
+            if vd.initial_synced:
+                self.initial_done.add(f"{key(rd.name)}/{vd.number}")
+
+    def _mark_done(self, rd_name: str, vnrs: Iterable[int]) -> None:
+        """Remember (and queue for the store) that these volumes had their initial sync."""
+        for v in vnrs:
+            k = f"{key(rd_name)}/{v}"
+            if k in self.initial_done:
+                continue
+            self.initial_done.add(k)
+            self._to_persist.add((rd_name, v))
+        if self._to_persist and not self._persisting and self._started:
+            self._persisting = True
+            self._spawn(self._persist(), "persist initial sync")
+
+    async def _persist(self) -> None:
+        try:
+            while self._to_persist:
+                batch, self._to_persist = self._to_persist, set()
+                await self.ops.mark_initial_synced(sorted(batch))
+        finally:
+            self._persisting = False
+
     async def start(self) -> None:
         """Create a link, events2 model and worker for every Satellite/Combined node."""
         self._started = True
+        self._load_initial_done()
         for node in list(self.model.nodes.values()):
             self._add_node(node)
 
@@ -239,7 +271,7 @@ class ControllerRuntime:
                              for a in rr.actions):
                 rd = self.model.rds.get(name)
                 if rd is not None:
-                    self.initial_done.update(f"{key(name)}/{v}" for v in rd.volumes)
+                    self._mark_done(rd.name, list(rd.volumes))
         if not report.errors:
             for name in rt.deleting_sent:
                 rr = report.resources.get(name)
@@ -261,8 +293,8 @@ class ControllerRuntime:
             if res is None:
                 continue
             for vnr, d in res.devices.items():
-                if d.disk == "UpToDate":
-                    self.initial_done.add(f"{key(n)}/{vnr}")
+                if d.disk == "UpToDate" and f"{key(n)}/{vnr}" not in self.initial_done:
+                    self._mark_done(n, [vnr])
         if rt.deletes_applied or rt.vd_deletes_applied:
             self._check_deletes(rt)
 
