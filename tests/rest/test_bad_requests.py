@@ -160,9 +160,11 @@ def test_bad_request(seeded: Server, method: str, path: str, body: Any, status: 
 
 
 def test_not_implemented_is_501(seeded: Server) -> None:
-    status, data, _ = request(seeded, "DELETE", "/v1/nodes/alpha/storage-pools/pool1")
-    if not hasattr(seeded.ops, "storage_pool_delete"):
-        assert status == 501 and "not implemented" in data[0]["message"]
+    before = snapshot(seeded)
+    status, data, _ = request(seeded, "PUT", "/v1/resource-definitions/r1",
+                              {"resource_group": "other"})
+    assert status == 501 and "not implemented" in data[0]["message"]
+    assert snapshot(seeded) == before
 
 
 def test_warnings_keep_success(seeded: Server) -> None:

@@ -94,7 +94,7 @@ def test_rd_vd_create_list_modify_delete(lin, server: Server) -> None:
     _ok(lin.volume_dfn_create("r1", 2048, volume_nr=3))
     rd = lin.resource_dfn_list_raise(query_volume_definitions=True).resource_definitions[0]
     assert rd.name == "r1" and rd.resource_group_name == "DfltRscGrp"
-    assert rd.drbd_data.peer_slots == 4 and rd.drbd_data.secret
+    assert rd.drbd_data.peer_slots == 4 and rd.drbd_data.secret == ""  # never listed
     assert [(v.number, v.size) for v in rd.volume_definitions] == [(0, 1048576), (3, 2048)]
     assert rd.volume_definitions[0].drbd_data.minor == 1001
     _ok(lin.resource_dfn_modify("r1", {"Aux/foo": "bar"}, peer_slots=5))

@@ -8,6 +8,7 @@ from drbdeck import __version__
 from drbdeck.backend.controller import apicall as rc
 from drbdeck.backend.controller.names import key
 from drbdeck.backend.rest import serialize as ser
+from drbdeck.backend.rest.autoplace import place_request
 from drbdeck.backend.rest.body import BadRequest, Body, decode
 from drbdeck.backend.rest.context import (
     CTX,
@@ -183,23 +184,21 @@ async def sp_create(request: web.Request) -> web.Response:
 
 @routes.delete("/v1/nodes/{node}/storage-pools/{pool}")
 async def sp_delete(request: web.Request) -> web.Response:
-    ops = request.app[CTX].ops
-    fn = getattr(ops, "storage_pool_delete", None)
-    if fn is None:
-        return not_implemented("Deleting a storage pool")
-    return answer(await fn(request.match_info["node"], request.match_info["pool"]))
+    return answer(await request.app[CTX].ops.storage_pool_delete(
+        request.match_info["node"], request.match_info["pool"]))
 
 
 @routes.put("/v1/nodes/{node}/storage-pools/{pool}")
 async def sp_modify(request: web.Request) -> web.Response:
     ops = request.app[CTX].ops
-    fn = getattr(ops, "storage_pool_modify", None)
-    if fn is None:
-        return not_implemented("Changing a storage pool's properties")
     b = await read_body(request)
     override, delete = props_change(b)
-    return answer(await fn(request.match_info["node"], request.match_info["pool"],
-                           override=override, delete=delete))
+    pool = ops.model.pools.get((request.match_info["node"].upper(),
+                                request.match_info["pool"].upper()))
+    delete = expand_namespaces(pool.props if pool else {}, delete)
+    return answer(await ops.storage_pool_modify(
+        request.match_info["node"], request.match_info["pool"], override=override,
+        delete=delete))
 
 
 # ---- storage pool definitions, resource groups ----------------------------------------
@@ -231,10 +230,7 @@ async def spd_create(request: web.Request) -> web.Response:
 
 @routes.delete("/v1/storage-pool-definitions/{spd}")
 async def spd_delete(request: web.Request) -> web.Response:
-    fn = getattr(request.app[CTX].ops, "storage_pool_dfn_delete", None)
-    if fn is None:
-        return not_implemented("Deleting a storage pool definition")
-    return answer(await fn(request.match_info["spd"]))
+    return answer(await request.app[CTX].ops.storage_pool_dfn_delete(request.match_info["spd"]))
 
 
 @routes.get("/v1/resource-groups")
@@ -281,13 +277,22 @@ async def rg_create(request: web.Request) -> web.Response:
 
 @routes.delete("/v1/resource-groups/{rg}")
 async def rg_delete(request: web.Request) -> web.Response:
-    fn = getattr(request.app[CTX].ops, "rg_delete", None)
-    if fn is None:
-        return not_implemented("Deleting a resource group")
-    return answer(await fn(request.match_info["rg"]))
+    return answer(await request.app[CTX].ops.rg_delete(request.match_info["rg"]))
 
 
 @routes.post("/v1/resource-groups/{rg}/spawn")
 async def rg_spawn(request: web.Request) -> web.Response:
-    await read_body(request)  # a malformed body is still a 400
-    return not_implemented("Spawning from a resource group")
+    b = await read_body(request)
+    sizes = b.int_list("volume_sizes")
+    if any(s <= 0 for s in sizes):
+        raise BadRequest("Field 'volume_sizes' must hold positive sizes in KiB, got "
+                         f"{sizes}.")
+    req, extras = place_request(b)
+    if extras["diskless_type"] or extras["diskless_pools"]:
+        return not_implemented("Spawn select filter diskless_type / "
+                               "storage_pool_diskless_list")
+    entries = await request.app[CTX].ops.rg_spawn(
+        request.match_info["rg"], b.str("resource_definition_name"), sizes, request=req,
+        definitions_only=b.bool("definitions_only"),
+        external_name=b.opt_str("resource_definition_external_name"))
+    return answer(entries, created=True)

@@ -75,7 +75,7 @@ async def rd_create(request: web.Request) -> web.Response:
     entries = await request.app[CTX].ops.rd_create(
         d.str("name"), port=b.opt_int("drbd_port"), peer_slots=b.opt_int("drbd_peer_slots"),
         resource_group=d.opt_str("resource_group_name"), layers=layers or None,
-        props=d.props("props"))
+        props=d.props("props"), secret=b.opt_str("drbd_secret"))
     return answer(entries, created=True)
 
 

@@ -145,7 +145,9 @@ def resource_definition(rd: ResourceDfn, with_vds: bool = False,
         peer_slots_for_new_resource(model, rd) if model is not None else 7)
     drbd: dict[str, Any] = {"peer_slots": peer_slots, "al_stripes": AL_STRIPES,
                             "al_stripe_size_kib": AL_STRIPE_SIZE_KIB,
-                            "transport_type": "IP", "secret": rd.secret}
+                            # never the real secret (a credential): python-linstor reads
+                            # the key, so it is present but empty
+                            "transport_type": "IP", "secret": ""}
     if rd.port is not None:
         drbd["port"] = rd.port
     layers: list[dict[str, Any]] = [{"type": "DRBD", "data": drbd}]
