@@ -48,6 +48,8 @@ class HandmadeVolume:
     size_per_node: dict[str, int] = field(default_factory=dict)
     #: external metadata on a separate LV ``<lv>_md`` (the "external metadata" refusal)
     external_md: bool = False
+    #: the volume's own ``disk { … }`` options (besides ``size``)
+    disk_options: dict[str, str] = field(default_factory=dict)
     #: ``disk { size N; }`` in sectors: a net size that is not a multiple of 1024 bytes
     size_sectors: int | None = None
 
@@ -78,6 +80,8 @@ class HandmadeSpec:
     volumes: list[HandmadeVolume] = field(default_factory=lambda: [HandmadeVolume()])
     #: the ``net`` section as the admin wrote it (carried over by adoption)
     net: dict[str, str] = field(default_factory=lambda: {"protocol": "C"})
+    #: the resource's ``options`` section (e.g. quorum)
+    options: dict[str, str] = field(default_factory=dict)
     state: State = "connected"
     write_bytes: int = 4 * MIB
     res_file: str = ""  # default /etc/drbd.d/<name>.res
@@ -98,6 +102,10 @@ def _q(v: str) -> str:
 def render(spec: HandmadeSpec, addresses: dict[str, str]) -> str:
     """The .res file in an admin's hand-written style (not drbdeck's or LINSTOR's)."""
     out = [f"# {spec.name}: set up by hand", f"resource {spec.name} {{"]
+    if spec.options:
+        out.append("  options {")
+        out += [f"    {k} {_q(v)};" for k, v in spec.options.items()]
+        out.append("  }")
     if spec.net:
         out.append("  net {")
         out += [f"    {k} {_q(v)};" for k, v in spec.net.items()]
@@ -108,8 +116,12 @@ def render(spec: HandmadeSpec, addresses: dict[str, str]) -> str:
         out.append(f"    disk /dev/{spec.vg}/{v.lv};")
         meta = f"/dev/{spec.vg}/{v.lv}_md" if v.external_md else "internal"
         out.append(f"    meta-disk {meta};")
+        dopts = dict(v.disk_options)
         if v.size_sectors is not None:
-            out.append(f"    disk {{ size {v.size_sectors}s; }}")
+            dopts["size"] = f"{v.size_sectors}s"
+        if dopts:
+            out.append("    disk { " + " ".join(f"{k} {_q(x)};" for k, x in dopts.items())
+                       + " }")
         out.append("  }")
     for n in spec.nodes:
         out.append(f"  on {n.name} {{")

@@ -89,8 +89,9 @@ async def test_adopt_three_nodes_with_client_then_manage(tmp_path: Path) -> None
 
 async def test_adopt_multi_volume(tmp_path: Path) -> None:
     spec = HandmadeSpec(name="multi", port=15700, volumes=[
-        HandmadeVolume(0, 9300, "multi_a", 200), HandmadeVolume(1, 9301, "multi_b", 300)],
-        max_peers=2)
+        HandmadeVolume(0, 9300, "multi_a", 200),
+        HandmadeVolume(1, 9301, "multi_b", 300, disk_options={"al-extents": "6007"})],
+        max_peers=2, options={"auto-promote": "no"}, net={"protocol": "B"})
     async with adopt_world(tmp_path, ["eagle", "rabbit"], [spec]) as w:
         before = w.cluster.resource_facts("multi")
         res = await adopt(w.rt, ["eagle", "rabbit"], "multi")
@@ -99,5 +100,12 @@ async def test_adopt_multi_volume(tmp_path: Path) -> None:
         rd = w.rt.model.rds["multi"]
         assert sorted(rd.volumes) == [0, 1] and rd.peer_slots == 2
         assert rd.volumes[1].props["OverrideVlmId"] == "multi_b"
+        assert rd.volumes[1].props["DrbdOptions/Disk/al-extents"] == "6007"
+        assert rd.props == {"DrbdOptions/Resource/auto-promote": "no",
+                            "DrbdOptions/Net/protocol": "B"}
+        for n in ("eagle", "rabbit"):
+            res = w.cluster.node(n).drbd.resources["multi"]
+            assert res.options.get("auto-promote") == "no"
+            assert [c.net.get("protocol") for c in res.connections.values()] == ["B"]
         for n in ("eagle", "rabbit"):
             assert w.state("multi", n, 1) == "UpToDate"

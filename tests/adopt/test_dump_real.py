@@ -20,8 +20,9 @@ SPECS = {
     "trio": HandmadeSpec(name="trio", nodes=[HandmadeNode("eagle", 0),
                                              HandmadeNode("rabbit", 1),
                                              HandmadeNode("client", 2, diskless=True)]),
-    "multi": HandmadeSpec(name="multi", volumes=[HandmadeVolume(0, 9300, "m_a"),
-                                                 HandmadeVolume(1, 9301, "m_b")]),
+    "multi": HandmadeSpec(name="multi", options={"auto-promote": "no"}, volumes=[
+        HandmadeVolume(0, 9300, "m_a"),
+        HandmadeVolume(1, 9301, "m_b", disk_options={"al-extents": "6007"})]),
     "lvnames": HandmadeSpec(volumes=[HandmadeVolume(lv_per_node={"rabbit": "other"})]),
     "external": HandmadeSpec(volumes=[HandmadeVolume(external_md=True)]),
     "size": HandmadeSpec(volumes=[HandmadeVolume(size_sectors=200001)]),
@@ -54,6 +55,12 @@ def test_real_drbdadm_dump_of_hand_made_file(tmp_path: Path, case: str) -> None:
                                          else "internal")
         for k, val in spec.net.items():
             assert rc.net.get(k) == val
+        for k, val in spec.options.items():
+            assert rc.options.get(k) == val
+        for v in spec.volumes:
+            if not n.diskless:
+                for k, val in v.disk_options.items():
+                    assert view[v.number].disk_options.get(k) == val
 
 
 def test_dump_of_a_drbdeck_file_parses(tmp_path: Path) -> None:

@@ -95,35 +95,58 @@ def _pool_for(model: ClusterModel, node: str, vg: str) -> tuple[str, bool]:
 
 
 def _options(f: NodeFacts, d: Derived) -> None:
-    """Carry the running resource/net options and the configured disk options/handlers
-    over as DrbdOptions props, so the generated file says what runs now."""
-    nets = list(f.net.values())
-    if any(n != nets[0] for n in nets[1:]):
-        raise Refusal("options", f"{f.node}: the connections of {d.name} run with different "
-                      "net options; drbdeck writes one net section per resource",
-                      "make the net options equal on every connection (drbdadm adjust), "
+    """Carry the options the admin wrote (the resource's own net/options/disk/handlers
+    sections, as ``drbdadm dump`` shows them) over as DrbdOptions props and the shared
+    secret as the RD's secret, so the generated file says what the hand-written one said
+    and ``drbdadm adjust`` finds nothing to change. (The running ``drbdsetup show --json``
+    is not used for this: it lists every default too.) Sections from ``common`` apply to
+    drbdeck's file in the same drbd.conf just as they did to the hand-written one."""
+    rc_ = f.config
+    assert rc_ is not None
+    if any(c.net or c.disk for c in rc_.connections):
+        raise Refusal("options", f"{f.node}: {d.name} has per-connection net/disk options; "
+                      "drbdeck writes one set per resource",
+                      "move them to the resource's own net/disk section (drbdadm adjust), "
                       "then adopt")
-    net = dict(nets[0]) if nets else {}
+    net = dict(rc_.net)
     d.secret = net.pop("shared-secret", "")
     alg = net.pop("cram-hmac-alg", "")
     if d.secret and alg and alg != "sha1":
         net["cram-hmac-alg"] = alg
     candidates = {f"DrbdOptions/Net/{k}": v for k, v in net.items()}
-    opts = dict(f.options)
-    candidates.update({f"DrbdOptions/Resource/{k}": v for k, v in opts.items()})
-    if f.config is not None:
-        candidates.update({f"DrbdOptions/Disk/{k}": v for k, v in f.config.disk.items()})
-        candidates.update({f"DrbdOptions/Handlers/{k}": v
-                           for k, v in f.config.handlers.items()})
+    candidates.update({f"DrbdOptions/Resource/{k}": v for k, v in rc_.options.items()})
+    candidates.update({f"DrbdOptions/Disk/{k}": v for k, v in rc_.disk.items()})
+    candidates.update({f"DrbdOptions/Handlers/{k}": v for k, v in rc_.handlers.items()})
+    d.rd_props.update(_checked(f.node, candidates, props.Kind.RSC_DFN))
+
+
+def _checked(node: str, candidates: dict[str, str], kind: props.Kind) -> dict[str, str]:
     for k, v in candidates.items():
         try:
-            props.check(props.Kind.RSC_DFN, k, v)
+            props.check(kind, k, v)
         except rc.ApiError as exc:
-            raise Refusal("options", f"{f.node}: option {k.split('/', 2)[2]} {v!r} cannot be "
+            raise Refusal("options", f"{node}: option {k.split('/', 2)[2]} {v!r} cannot be "
                           f"carried over: {exc.entry.message}",
                           "remove or change that option in the .res, drbdadm adjust, then "
                           "adopt") from None
-        d.rd_props[k] = v
+    return candidates
+
+
+def _volume_options(name: str, vnr: int, facts: dict[str, NodeFacts]) -> dict[str, str]:
+    """A volume's own ``disk { … }`` options (VD props); they must be the same on every
+    node that has a disk, since drbdeck writes them once per volume."""
+    seen: dict[str, dict[str, str]] = {}
+    for n, f in facts.items():
+        if f.config is None:
+            continue
+        for v in f.config.host_view(n):
+            if v.number == vnr and not v.diskless:
+                seen[n] = {f"DrbdOptions/Disk/{k}": o for k, o in v.disk_options.items()}
+    found = list(seen.values())
+    if any(x != found[0] for x in found[1:]):
+        raise Refusal("options", f"volume {vnr} of {name} has different disk options on "
+                      "different nodes", "make them equal (drbdadm adjust), then adopt")
+    return _checked(next(iter(seen), "?"), found[0], props.Kind.VLM_DFN) if found else {}
 
 
 def _pin_quorum(d: Derived, f: NodeFacts) -> None:
@@ -132,9 +155,10 @@ def _pin_quorum(d: Derived, f: NodeFacts) -> None:
     resource that later grows gets drbdeck's automatic quorum like any other."""
     diskful = sum(1 for r in d.replicas if not r.diskless)
     auto = diskful >= 3 or (diskful == 2 and len(d.replicas) > diskful)
-    running = f.options.get("quorum", "off")
+    written = f.config.options if f.config is not None else {}
+    running = written.get("quorum", "off")
     if "DrbdOptions/Resource/quorum" in d.rd_props:
-        if (running == "majority") == auto and (not auto or f.options.get(
+        if (running == "majority") == auto and (not auto or written.get(
                 "on-no-quorum") == "suspend-io"):
             d.rd_props.pop("DrbdOptions/Resource/quorum")
             if auto:
@@ -276,8 +300,9 @@ def _volumes(d: Derived, facts: dict[str, NodeFacts], allow_larger: bool) -> Non
                           "multiple of 1024 (drbdeck sizes volumes in KiB)",
                           "resize it to a whole KiB (drbdadm resize --size=…K, or remove a "
                           "'size' option and resize) before adopting")
-        d.volumes.append(DerivedVolume(vnr, minors.pop(), net // 1024,
-                                       lvs.pop() if lvs else None))
+        dv = DerivedVolume(vnr, minors.pop(), net // 1024, lvs.pop() if lvs else None)
+        dv.props = _volume_options(d.name, vnr, facts)
+        d.volumes.append(dv)
     exact = [(n, v) for n, v, g, net in sizes if mdsize.peer_slot_candidates(g, net)]
     for _n, _v, g, net in sizes:
         c = set(mdsize.peer_slot_candidates(g, net))

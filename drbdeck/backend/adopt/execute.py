@@ -51,7 +51,9 @@ def _create(tx: Transaction, d: Derived) -> Result:
     rd = tx.edit(tx.model.rd(d.name))
     rd.secret = d.secret  # the running one (or none): adjust must not change the net section
     for v in d.volumes:
-        vp = {"OverrideVlmId": v.lv} if v.lv else {}
+        vp = dict(v.props)
+        if v.lv:
+            vp["OverrideVlmId"] = v.lv
         if v.allow_larger:
             vp["AllowLargerVolumeSize"] = "true"
         e, _n = ops_rd.vd_create(tx, d.name, v.net_kib, number=v.number, minor=v.minor,

@@ -81,6 +81,9 @@ def build(d: Derived) -> AdoptPlan:
         if v.lv is not None:
             p.commands.append(_cmd("volume-definition", "set-property", d.name, v.number,
                                    "OverrideVlmId", v.lv))
+        for k, val in sorted(v.props.items()):
+            p.commands.append(_cmd("volume-definition", "set-property", d.name, v.number,
+                                   k, val))
     for r in d.replicas:
         if r.res_file:
             p.moves.append(FileMove(r.node, r.res_file, r.res_file + MOVED_SUFFIX))
