@@ -40,6 +40,7 @@ except ImportError:  # a widgets package without the matrix: a plain stand-in
 
 log = logging.getLogger(__name__)
 SUMMARY_S = 1.0
+WIDE = 110  # columns from which the header lists every view
 
 
 def _forms() -> Any:
@@ -122,6 +123,9 @@ class DrbdeckApp(App[int]):
                 log.exception("backend start")
                 self.notify(str(exc), title="backend", severity="error")
 
+    def on_resize(self) -> None:
+        self._paint_header()
+
     async def on_unmount(self) -> None:
         if self._remove_listener is not None:
             self._remove_listener()
@@ -173,9 +177,13 @@ class DrbdeckApp(App[int]):
 
     def _paint_header(self) -> None:
         t = Text(f" {self.title} ", STYLE["header"])
-        for i, v in enumerate(VIEWS, 1):
-            label = f" {i} {VIEW_TITLES[v]} "
-            t.append(label, "reverse bold" if v == self.current_view else "dim")
+        if self.size.width >= WIDE:
+            for i, v in enumerate(VIEWS, 1):
+                label = f" {i} {VIEW_TITLES[v]} "
+                t.append(label, "reverse bold" if v == self.current_view else "dim")
+        else:  # 80 columns: the current view only; its number keys are in `?` help
+            n = VIEWS.index(self.current_view) + 1
+            t.append(f" {n} {VIEW_TITLES[self.current_view]} ", "reverse bold")
         t.append(" ")
         t.append_text(self._summary)
         if self.readonly:
@@ -256,7 +264,7 @@ class DrbdeckApp(App[int]):
         if self.current_view == "nodes":
             return None, self.nodes_table.cursor_node
         if self.current_view == "placement":
-            cur = getattr(self.placement, "cursor", None)
+            cur = getattr(self.placement, "cursor_cell", None)
             if isinstance(cur, tuple) and len(cur) == 2:
                 return cur[0], cur[1]
         return None, None

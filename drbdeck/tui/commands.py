@@ -54,22 +54,24 @@ def _form(keys: str, kind: str, title: str, help_text: str, scopes: frozenset[st
 
 _RSC = frozenset({"resources", "placement", "detail"})
 COMMANDS: tuple[Command, ...] = (
-    Command("1", "view('resources')", "Rsc", "Resources: live DRBD state, problems first",
-            frozenset(VIEWS) | {"detail", "node"}),
-    Command("2", "view('nodes')", "Nodes", "Nodes: SSH link, storage pools, host figures"),
-    Command("3", "view('placement')", "Place", "Placement matrix: resources × nodes"),
+    Command("1", "view('resources')", "Resources", "Resources: live DRBD state, problems "
+            "first", show=False),
+    Command("2", "view('nodes')", "Nodes", "Nodes: SSH link, storage pools, host figures",
+            show=False),
+    Command("3", "view('placement')", "Placement", "Placement matrix: resources × nodes",
+            show=False),
     Command("4", "view('log')", "Log", "Log: controller operations, state changes and "
-            "every command sent to a node"),
+            "every command sent to a node", show=False),
     Command("slash", "filter", "Filter", "Filter the log (a leading ! shows lines NOT "
             "matching)", frozenset({"log"}), key_display="/"),
     _form("n", "node", "New node", "Register a node (checks its SSH host key first)",
-          show=True),
+          frozenset(VIEWS)),
     _form("s", "storage-pool", "New pool", "Create a storage pool on a node (VGs and thin "
-          "pools offered from what the node reports)"),
+          "pools offered from what the node reports)", frozenset(VIEWS) | {"node"}),
     _form("d", "resource-definition", "Define", "Create a resource definition with its "
-          "volume definitions", show=True),
+          "volume definitions", frozenset(VIEWS)),
     _form("c", "resource", "Place", "Create replicas of a resource: manual or auto-place",
-          _RSC, show=True),
+          _RSC),
     _form("m", "make-available", "Make available", "Make a resource available on a node "
           "(diskless if it holds no replica)", _RSC),
     _form("a", "add-replica", "Add replica", "Add a replica of a resource on a node", _RSC),

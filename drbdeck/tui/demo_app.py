@@ -70,14 +70,15 @@ def build_app(session: DemoSession, *, title: str = "drbdeck demo") -> App[Any]:
     base, backend_cls = _console_class()
     app: App[Any]
     if base is not None:
-        cls = type("DemoConsole", (_DemoHooks, base), {})
+        cls = type("DemoConsole", (_DemoHooks, base), {"__module__": base.__module__})
         backend = backend_cls(session.runtime)
         app = cls(backend, chaos=session.chaos, title=title)
         sink = _event_log_sink(backend)
     else:
         from drbdeck.tui.demo_fallback import DemoFallbackApp
 
-        cls = type("DemoConsole", (_DemoHooks, DemoFallbackApp), {})
+        cls = type("DemoConsole", (_DemoHooks, DemoFallbackApp),
+                   {"__module__": DemoFallbackApp.__module__})
         app = cls(session.runtime, chaos=session.chaos, title=title)
 
         def sink(e: LogEntry) -> None:

@@ -17,7 +17,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Container, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
@@ -45,17 +45,25 @@ class FormScreen(ModalScreen[bool]):
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "submit", "Send", priority=True),
     ]
+    #: wide terminals put the preview beside the fields, narrow ones below them
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+        (0, "-narrow"), (140, "-wide")]
     DEFAULT_CSS = """
     FormScreen { align: center middle; }
     FormScreen #form {
-        width: 100%; max-width: 110; height: 100%; max-height: 40;
+        width: 100%; max-width: 180; height: 100%; max-height: 48;
         border: round $primary; background: $surface; padding: 0 1;
     }
     FormScreen #form-title { text-style: bold; height: 1; }
-    FormScreen #form-fields { height: 1fr; min-height: 4; }
-    FormScreen #preview-title { height: 1; color: $text-muted; margin-top: 1; }
-    FormScreen #preview-scroll { height: auto; max-height: 12; min-height: 2;
-                                 border-top: solid $primary-darken-2; }
+    FormScreen #form-body { height: 1fr; layout: vertical; }
+    FormScreen #form-fields { height: 1fr; min-height: 5; }
+    FormScreen #preview-box { height: auto; max-height: 40%; }
+    FormScreen #preview-title { height: 1; color: $text-muted; }
+    FormScreen #preview-scroll { height: auto; min-height: 2; }
+    FormScreen.-wide #form-body { layout: horizontal; }
+    FormScreen.-wide #form-fields { width: 1fr; height: 100%; }
+    FormScreen.-wide #preview-box { width: 1fr; height: 100%; max-height: 100%;
+                                    border-left: solid $primary-darken-2; padding-left: 1; }
     FormScreen #form-status { height: auto; }
     FormScreen #form-keys { height: 1; color: $text-muted; }
     """
@@ -87,11 +95,13 @@ class FormScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
             yield Static(self.TITLE, id="form-title")
-            with VerticalScroll(id="form-fields"):
-                yield from self.fields()
-            yield Static("Preview: commands per node", id="preview-title")
-            with VerticalScroll(id="preview-scroll"):
-                yield Static("", id="preview")
+            with Container(id="form-body"):
+                with VerticalScroll(id="form-fields"):
+                    yield from self.fields()
+                with Vertical(id="preview-box"):
+                    yield Static("── preview: what each node will run ──", id="preview-title")
+                    with VerticalScroll(id="preview-scroll"):
+                        yield Static("", id="preview")
             yield Static("", id="form-status")
             yield Static("enter/ctrl+s send · esc cancel · tab next field", id="form-keys")
 

@@ -169,13 +169,25 @@ class ChoiceField(FormField):
             self.show_error(None if self.value is None else self.error())
 
 
+class MarkedCheckbox(Checkbox):
+    """A checkbox whose mark is ``X`` when on and blank when off: Textual's own shows an
+    ``X`` either way and tells them apart by colour only (unreadable with NO_COLOR)."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # noqa: N802
+        return "X" if self.value else " "
+
+    def watch_value(self) -> None:
+        self.refresh()
+
+
 class FlagField(FormField):
     """A yes/no switch (``Checkbox``)."""
 
     def __init__(self, label: str, field_id: str, *, value: bool = False,
                  help_text: str = "") -> None:
         super().__init__("", field_id, help_text=help_text)
-        self._box = Checkbox(label, value, id=field_id, compact=True)
+        self._box = MarkedCheckbox(label, value, id=field_id, compact=True)
 
     def control(self) -> Widget:
         return self._box

@@ -35,8 +35,15 @@ class ResourceScreen(Screen[None]):
             "node; each node's role, connections and peer devices with resync progress. "
             "Config: the .res file each node got (read from the node, or rendered from the "
             "desired state when the node cannot be reached). Log: this resource's events "
-            "and commands. Tab/shift+tab switch tabs; Esc goes back.")
-    BINDINGS = [Binding("f5", "reload_files", "Reload files", show=False)]  # noqa: RUF012
+            "and commands. s, f and l switch tabs; F5 reads the files again; Esc goes "
+            "back.")
+    BINDINGS = [  # noqa: RUF012
+        Binding("s", "tab('tab-state')", "State", tooltip="Volumes, connections, peers"),
+        Binding("f", "tab('tab-config')", "Files", tooltip="The .res file of each node"),
+        Binding("l", "tab('tab-log')", "Log", tooltip="This resource's events and commands"),
+        Binding("f5", "reload_files", "Reload files", show=False,
+                tooltip="Read the .res files again"),
+    ]
 
     def __init__(self, backend: Any, resource: str) -> None:
         super().__init__()
@@ -86,6 +93,9 @@ class ResourceScreen(Screen[None]):
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "tab-config" and not self._files_loaded:
             self.load_files()
+
+    def action_tab(self, pane: str) -> None:
+        self.query_one("#detail-tabs", TabbedContent).active = pane
 
     def action_reload_files(self) -> None:
         self.load_files()
