@@ -43,7 +43,10 @@ async def test_cli_sample(tmp_path: Path) -> None:
         assert code == 0, (out, err)
         assert "done: every node applied it" in out
         assert w.cluster.resource_facts("legacy") == before
+        assert w.rt.model.rds["legacy"].secret == ""  # none ran, none is added
         for n in N2:
+            res = w.cluster.node(n).drbd.resources["legacy"]
+            assert [c.net for c in res.connections.values()] == [{"protocol": "C"}]
             assert w.cluster.node(n).fs.exists(f"{RES_DIR}/legacy.res")
             assert w.state("legacy", n, 10) == "UpToDate"
         code, _out, err = await _run(w, "eagle", "rabbit", "legacy", "--yes")

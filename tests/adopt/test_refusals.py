@@ -29,6 +29,7 @@ CASES = {
     "not-healthy": (_spec(state="disconnected"), {}),
     "not-healthy-detached": (_spec(state="detached"), {}),
     "lv-larger": (_spec(vol={"size_per_node": {"rabbit": 104}}), {}),
+    "options": (_spec(net={"cram-hmac-alg": "sha1", "shared-secret": "has space"}), {}),
 }
 
 

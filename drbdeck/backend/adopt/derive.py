@@ -23,6 +23,7 @@ from drbdeck.backend.controller import names, props
 from drbdeck.backend.controller.allocation import minors_in_use, ports_in_use
 from drbdeck.backend.controller.model import ClusterModel, Provider
 from drbdeck.backend.controller.names import key
+from drbdeck.backend.controller.ops_rd import check_secret
 
 #: net options drbdeck writes itself (from the RD's secret) rather than as props
 _SECRET_KEYS = ("shared-secret", "cram-hmac-alg")
@@ -110,6 +111,14 @@ def _options(f: NodeFacts, d: Derived) -> None:
                       "then adopt")
     net = dict(rc_.net)
     d.secret = net.pop("shared-secret", "")
+    if d.secret:
+        try:
+            check_secret(d.secret)
+        except rc.ApiError as exc:
+            raise Refusal("options", f"{f.node}: the shared secret of {d.name} cannot be "
+                          f"written by drbdeck: {exc.entry.message}",
+                          "change the secret in the .res on every node and drbdadm adjust "
+                          "(a live net-options change, no reconnect), then adopt") from None
     alg = net.pop("cram-hmac-alg", "")
     if d.secret and alg and alg != "sha1":
         net["cram-hmac-alg"] = alg

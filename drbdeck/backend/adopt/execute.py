@@ -46,10 +46,10 @@ def _create(tx: Transaction, d: Derived) -> Result:
                                                  {"StorDriver/StorPoolName": r.vg or ""})
             entries += e
     e, _n = ops_rd.rd_create(tx, d.name, port=d.port, peer_slots=d.peer_slots,
-                             rd_props=dict(d.rd_props))
+                             rd_props=dict(d.rd_props), secret=d.secret or None)
     entries += e
-    rd = tx.edit(tx.model.rd(d.name))
-    rd.secret = d.secret  # the running one (or none): adjust must not change the net section
+    if not d.secret:  # none runs: drbdeck must not add one (adjust would change the net)
+        tx.edit(tx.model.rd(d.name)).secret = ""
     for v in d.volumes:
         vp = dict(v.props)
         if v.lv:
