@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from drbdeck.backend.controller import apicall as rc
 from tests.conftest import require_module
 from tests.rest.conftest import Server
@@ -140,3 +142,21 @@ def test_drbd_secret_stored_never_listed(server: Server) -> None:
         if bad:
             assert bad not in json.dumps(data)
     assert snapshot(server) == before
+
+
+@pytest.mark.parametrize(("driver", "backing", "text"), [
+    ("lvm", "vg;rm -rf /", "must be a volume group name"),
+    ("lvm", "vg0/thin", "must be a volume group name"),
+    ("lvmthin", "vg0", "'<vg>/<thinpool>'"),
+    ("lvmthin", "vg0/-x", "'<vg>/<thinpool>'"),
+    ("file", "relative/dir", "absolute directory"),
+    ("file", "/srv/../etc", "without '..'"),
+    ("filethin", "/srv/a b", "absolute directory"),
+])
+def test_hostile_or_wrong_backing_is_refused(server: Server, driver: str, backing: str,
+                                             text: str) -> None:
+    _cluster(server)
+    _refused(server, "sp", "c", driver, "alpha", "pool9", backing, text=text)
+    if backing != "vg0":  # a fine VG name for beta's LVM pool; the others are not
+        _refused(server, "sp", "sp", "beta", "pool1", "StorDriver/StorPoolName", backing,
+                 text=text if driver == "lvm" else "for LVM")

@@ -111,6 +111,29 @@ def parse_provider(value: object) -> Provider:
                        + ", ".join(p.value for p in Provider) + ".") from None
 
 
+_LVM_NAME = re.compile(r"^[A-Za-z0-9_+.][A-Za-z0-9_+.-]{0,126}$")
+_DIR = re.compile(r"^/(?:[A-Za-z0-9_+.-]+/?)*$")
+
+
+def check_backing(kind: Provider, backing: str, node: str, pool: str) -> None:
+    """``StorDriver/StorPoolName`` must suit the provider and be safe on a node's command
+    line: a VG name (LVM), ``vg/thinpool`` (LVM_THIN), an absolute directory (FILE*)."""
+    def bad(rule: str) -> rc.ApiError:
+        return rc.error(rc.FAIL_INVLD_PROP,
+                        f"Invalid 'StorDriver/StorPoolName' '{backing}' for {kind.value}: "
+                        f"{rule}", Node=node, StorPool=pool)
+    if kind is Provider.LVM and not _LVM_NAME.match(backing):
+        raise bad("must be a volume group name (letters, digits, + _ . -, not starting "
+                  "with '-').")
+    if kind is Provider.LVM_THIN:
+        parts = backing.split("/")
+        if len(parts) != 2 or not all(_LVM_NAME.match(x) for x in parts):
+            raise bad("must be '<vg>/<thinpool>', each a valid LVM name.")
+    if kind in (Provider.FILE, Provider.FILE_THIN) and (
+            not _DIR.match(backing) or ".." in backing.split("/")):
+        raise bad("must be an absolute directory of letters, digits, + _ . - without '..'.")
+
+
 def storage_pool_dfn_create(tx: Transaction, name: str) -> Result:
     names.storage_pool_name(name)
     if name in tx.model.spds:
@@ -141,14 +164,8 @@ def storage_pool_create(tx: Transaction, node: str, name: str, provider: object,
                        f"Storage pool '{name}' of kind {kind.value} needs the property "
                        "'StorDriver/StorPoolName' (the VG, VG/thinpool or directory).",
                        Node=n.name, StorPool=name)
-    if kind is Provider.LVM_THIN and backing and backing.count("/") != 1:
-        raise rc.error(rc.FAIL_INVLD_PROP,
-                       f"Invalid 'StorDriver/StorPoolName' '{backing}' for LVM_THIN: must "
-                       "be '<vg>/<thinpool>'.", Node=n.name, StorPool=name)
-    if kind is Provider.LVM and backing and "/" in backing:
-        raise rc.error(rc.FAIL_INVLD_PROP,
-                       f"Invalid 'StorDriver/StorPoolName' '{backing}' for LVM: must be a "
-                       "volume group name.", Node=n.name, StorPool=name)
+    if backing:
+        check_backing(kind, backing, n.name, name)
     if (n.name.upper(), name.upper()) in tx.model.pools:
         raise rc.error(rc.FAIL_EXISTS_STOR_POOL,
                        f"A storage pool with the name '{name}' already exists on node "

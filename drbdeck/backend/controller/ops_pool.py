@@ -15,7 +15,7 @@ from drbdeck.backend.controller import apicall as rc
 from drbdeck.backend.controller import props
 from drbdeck.backend.controller.model import Resource, StorPool
 from drbdeck.backend.controller.names import key
-from drbdeck.backend.controller.ops_node import Result
+from drbdeck.backend.controller.ops_node import Result, check_backing
 from drbdeck.backend.controller.store import Transaction
 
 BACKING = "StorDriver/StorPoolName"
@@ -69,6 +69,8 @@ def storage_pool_modify(tx: Transaction, node: str, name: str, override: dict[st
                        f"The property '{BACKING}' of storage pool '{pool.name}' cannot be "
                        "deleted: the pool needs its VG, VG/thinpool or directory.",
                        Node=pool.node, StorPool=pool.name)
+    if BACKING in override:
+        check_backing(pool.provider, override[BACKING], pool.node, pool.name)
     tx.edit(pool)
     pool.props.update(override)
     for k in dels:
