@@ -83,6 +83,8 @@ class HandmadeSpec:
     #: the resource's ``options`` section (e.g. quorum)
     options: dict[str, str] = field(default_factory=dict)
     state: State = "connected"
+    #: node left Primary (the resource in use) — adoption must not disturb it
+    primary: str | None = None
     write_bytes: int = 4 * MIB
     res_file: str = ""  # default /etc/drbd.d/<name>.res
 
@@ -189,6 +191,8 @@ def install(cluster: Any, spec: HandmadeSpec | None = None,
         for v in spec.volumes:
             k.write(spec.name, v.number, spec.write_bytes)
         k.secondary(spec.name)
+    if spec.primary is not None:
+        nodes[spec.primary].drbd.primary(spec.name)
     if spec.state == "disconnected":
         k.disconnect(spec.name)
     elif spec.state == "detached":

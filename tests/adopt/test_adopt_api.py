@@ -109,3 +109,20 @@ async def test_adopt_multi_volume(tmp_path: Path) -> None:
             assert [c.net.get("protocol") for c in res.connections.values()] == ["B"]
         for n in ("eagle", "rabbit"):
             assert w.state("multi", n, 1) == "UpToDate"
+
+
+async def test_adopt_while_in_use(tmp_path: Path) -> None:
+    """Primary on eagle (an application holds it) while it is adopted: it stays Primary,
+    nothing drops, and writes afterwards reach rabbit as before."""
+    spec = HandmadeSpec(volumes=[HandmadeVolume(size_mib=100)], primary="eagle")
+    async with adopt_world(tmp_path, ["eagle", "rabbit"], [spec]) as w:
+        before = w.cluster.resource_facts("legacy")
+        res = await adopt(w.rt, ["eagle", "rabbit"], "legacy")
+        assert res.ok, res
+        assert w.cluster.resource_facts("legacy") == before
+        k = w.cluster.node("eagle").drbd
+        assert k.resources["legacy"].role == "Primary"
+        version = k.write("legacy", 10, 8192)
+        after = w.cluster.resource_facts("legacy")
+        assert after.data == {("eagle", 10): version, ("rabbit", 10): version}
+        assert after.connection_drops == 0 and after.resyncs == 0
