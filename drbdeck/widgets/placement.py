@@ -210,10 +210,19 @@ class PlacementMatrix(ScrollView, can_focus=True):
     def action_move(self, dx: int, dy: int) -> None:
         if not self._rows or not self._cols:
             return
+        old_row = self.cursor_row
+        before = self.scroll_offset
         self.cursor_col = max(0, min(len(self._cols) - 1, self.cursor_col + dx))
         self.cursor_row = max(0, min(len(self._rows) - 1, self.cursor_row + dy))
         self._follow_cursor()
-        self.refresh()
+        if self.scroll_offset != before:
+            self.refresh()
+            return
+        # Only the header (column mark) and the two cursor rows need painting.
+        width = self.scrollable_content_region.width
+        top = int(self.scroll_offset.y)
+        for y in {0, old_row - top + self._top, self.cursor_row - top + self._top}:
+            self.refresh(Region(0, y, width, 1))
 
     def action_page(self, direction: int) -> None:
         self.action_move(0, direction * max(1, self._body_height - 1))

@@ -17,8 +17,9 @@ so their rows turn *stale* instead of freezing silently.
 from __future__ import annotations
 
 import time
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping
+from itertools import accumulate
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.style import Style
@@ -318,14 +319,14 @@ class ResourceList(ScrollView, can_focus=True):
             return
         self.ticks += 1
         dirty, self._dirty = self._dirty, set()
-        structural = False
+        moved: set[str] = set()
         changed: list[str] = []
         for name in dirty:
             old = self._rows.get(name)
             if not self._exists(name):
                 if old is not None:
                     del self._rows[name]
-                    structural = True
+                    moved.add(name)
                 continue
             if len(name) > self._ctx.name_width and self._ctx.name_width < _MAX_NAME_WIDTH:
                 self._all_dirty = True  # a longer name widens the column: repaint all
@@ -337,11 +338,17 @@ class ResourceList(ScrollView, can_focus=True):
             for k in range(max(len(row.lines), len(old.lines) if old else 0)):
                 self._strips.pop((name, k), None)
             if old is None or old.severity != row.severity or len(old.lines) != len(row.lines):
-                structural = True
+                moved.add(name)
             else:
                 changed.append(name)
-        if structural:
-            self._reorder()
+        if moved:
+            if len(moved) > 64:
+                self._reorder()
+            else:
+                self._reposition(moved)
+            for name in moved:
+                if name in self._rows:
+                    self._grow_width(self._rows[name])
             self.refresh()
             return
         top = self.scroll_offset.y
@@ -382,6 +389,31 @@ class ResourceList(ScrollView, can_focus=True):
         self._lines = line
         self._width = width
         self.virtual_size = Size(width, max(line, 1))
+        self._fix_cursor()
+
+    def _reposition(self, moved: set[str]) -> None:
+        """Move a few rows to their new places (O(N) list work in C, O(k log N) compares)
+        instead of re-sorting everything: a resync starting or ending must stay cheap."""
+        order = self._order
+        for i in sorted((self._index[n] for n in moved if n in self._index), reverse=True):
+            del order[i]
+        rows = self._rows
+
+        def key(n: str) -> tuple[int, str]:
+            return sort_key(rows[n])
+
+        for n in moved:
+            row = rows.get(n)
+            if row is None or (self.problems_only and row.severity == 0):
+                continue
+            order.insert(bisect_left(order, sort_key(row), key=key), n)
+        self._index = {n: i for i, n in enumerate(order)}
+        self._starts = list(accumulate((len(rows[n].lines) for n in order), initial=0))
+        self._lines = self._starts.pop() if self._starts else 0
+        self.virtual_size = Size(self._width, max(self._lines, 1))
+        self._fix_cursor()
+
+    def _fix_cursor(self) -> None:
         if self._cursor not in self._index:
             old = self._cursor
             self._cursor = self._order[0] if self._order else None

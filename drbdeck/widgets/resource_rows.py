@@ -34,7 +34,7 @@ from drbdeck.widgets.glyphs import (
     disk_glyph,
     glyphs,
 )
-from drbdeck.widgets.health import ResourceHealth, classify_resource
+from drbdeck.widgets.health import ResourceHealth, classify_resource, resync_towards
 
 if TYPE_CHECKING:
     from drbdeck.backend.controller.model import ClusterModel, Resource
@@ -272,7 +272,7 @@ def _peer_lines(rs: ResourceState, indent: str, ctx: RowContext,
                 out.append(_sync_line(indent, vol, arrow, peer, pd, ctx))
                 continue
             sev = peer_device_severity(conn, pd)
-            if sev == OK:
+            if sev == OK or (skip is not None and skip(conn, vol)):
                 continue
             t = Text(f"{indent}v{vol} {g.to_peer} {peer} ")
             t.append(f"{repl}", SEVERITY_STYLE[sev])
@@ -317,10 +317,13 @@ def _cluster_details(views: list[_NodeView], vols: list[int], health: ResourceHe
         # A resync appears on both ends; show it once, on the target when it reports done.
         def skip(conn: ConnectionState, vol: int) -> bool:
             mine = conn.peer_devices.get(vol)
-            if mine is None or mine.raw.get("replication") not in _SOURCE_REPL:
-                return False
             other = seen.get((conn.raw.get("conn-name") or "").upper())
-            if other is None or other.rs is None or other.stale:
+            if mine is None or other is None or other.rs is None or other.stale:
+                return False
+            repl = mine.raw.get("replication")
+            if repl == "Established" and mine.raw.get("peer-disk") == "Inconsistent":
+                return resync_towards(other.rs, vol)  # that node's own line shows the resync
+            if repl not in _SOURCE_REPL:
                 return False
             back = other.rs.connection_by_name(node)
             pd = back.peer_devices.get(vol) if back is not None else None

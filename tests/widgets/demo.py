@@ -46,7 +46,8 @@ class HostApp(App[None]):
         self.messages.append(m)
 
 
-def list_app(states: Mapping[str, DrbdState] | None = None, **kw: object) -> HostApp:
+def list_app(states: Mapping[str, DrbdState] | None = None, ascii: bool | None = None,
+             **kw: object) -> HostApp:
     states = states if states is not None else demo_states()
 
     def setup(w: Widget) -> None:
@@ -55,7 +56,7 @@ def list_app(states: Mapping[str, DrbdState] | None = None, **kw: object) -> Hos
         for st in states.values():
             st.add_listener(w.mark_dirty)
 
-    return HostApp(ResourceList(), setup)
+    return HostApp(ResourceList(ascii=ascii), setup)
 
 
 def main(argv: list[str]) -> None:  # pragma: no cover - interactive

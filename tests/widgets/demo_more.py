@@ -14,14 +14,14 @@ from tests.widgets.fixtures import NODES, cluster, disconnect, start_resync
 
 
 def placement_app(model: ClusterModel | None, states: Mapping[str, DrbdState],
-                  node_status=None) -> HostApp:  # type: ignore[no-untyped-def]
+                  node_status=None, ascii: bool | None = None) -> HostApp:  # type: ignore[no-untyped-def]
     def setup(w: object) -> None:
         assert isinstance(w, PlacementMatrix)
         w.set_data(model, states, node_status)
         for st in states.values():
             st.add_listener(w.mark_dirty)
 
-    return HostApp(PlacementMatrix(), setup)
+    return HostApp(PlacementMatrix(ascii=ascii), setup)
 
 
 def log_app(lines: list[LogLine], **kw: object) -> HostApp:

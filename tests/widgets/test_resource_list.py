@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from drbdeck.backend.controller.model import ClusterModel
 from drbdeck.widgets.resource_list import ResourceList
+from drbdeck.widgets.resource_rows import sort_key
 from tests.widgets.demo import list_app
 from tests.widgets.fixtures import (
     NODES,
@@ -83,6 +84,13 @@ async def test_live_events_repaint_only_changed_rows_and_reorder() -> None:
         assert w.order[:2] == ["res05", "res30"]
         assert w.row("res07") is not None and len(w.row("res07").lines) == 1  # type: ignore[union-attr]
         assert "res30" in _screen(app)
+        # many small repositionings give the same order as a full sort
+        for i in range(8, 30, 3):
+            disconnect(states, f"res{i:02d}", "alpha", "charlie", NODES)
+            await pilot.pause(0.3)
+        rows = [w.row(n) for n in w.order]
+        assert len(rows) == 40
+        assert w.order == [r.name for r in sorted(rows, key=sort_key)]  # type: ignore[arg-type]
 
 
 async def test_new_and_removed_resources_and_mark_all() -> None:
