@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from drbdeck.backend.reconcile.observe import RES_DIR
+from drbdeck.backend.runtime.capacity import parse_df
 from drbdeck.backend.runtime.runtime import ControllerRuntime
 from tests.runtime.test_runtime_e2e import NET_KIB, NODES, Env, _ok, env
 
@@ -124,3 +125,13 @@ async def test_secret_is_rendered_and_initial_sync_flag_survives_restart(
         await rt2.start()
         await e.wait("s1 UpToDate again", lambda: all(e.state("s1", n) == "UpToDate"
                                                       for n in NODES[:2]))
+
+
+def test_parse_df() -> None:
+    text = ("Filesystem     1024-blocks     Used Available Capacity Mounted on\n"
+            "/dev/vda1         41152736 12345678  26693484      32% /\n")
+    assert parse_df(text) == (26693484, 41152736)
+    assert parse_df("") is None
+    assert parse_df("df: /nope: No such file or directory\n") is None
+    assert parse_df("Filesystem 1024-blocks Used Available Capacity Mounted on\n"
+                    "x y z w v u\n") is None

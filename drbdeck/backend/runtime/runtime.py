@@ -13,7 +13,8 @@ controller adds is the wiring between them, and that wiring is what this module 
   node with a live replica applied the change and no longer shows the device.
 * A replica flagged DELETE is confirmed (``ops.confirm_deleted``) only when the node's
   apply succeeded for it AND the node's events2 no longer shows the resource.
-* Storage pool capacity (free/total/extent size) from ``vgs``/``lvs`` after each connect,
+* Storage pool capacity (free/total/extent size; ``capacity.measure``: ``vgs``/``lvs``,
+  ``df`` for FILE pools) after each connect,
   each apply that changed something and each apply while a pool of the node has never
   been measured (a new ``sp c``), stored through ``ops.pool_report`` (one transaction, so
   a restarted controller shows the last known figures).
@@ -34,12 +35,13 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from drbdeck.backend.controller.model import ClusterModel, Node, Provider
+from drbdeck.backend.controller.model import ClusterModel, Node
 from drbdeck.backend.controller.names import key
 from drbdeck.backend.controller.operations import Operations
 from drbdeck.backend.controller.store import Store
 from drbdeck.backend.reconcile import ApplyReport, NodeDesired, NodeWorker
-from drbdeck.backend.runtime.desired_map import LVM_PROVIDERS, desired_for_node, split_backing
+from drbdeck.backend.runtime.capacity import measure
+from drbdeck.backend.runtime.desired_map import DISK_PROVIDERS, desired_for_node
 from drbdeck.backend.runtime.observed import Observed, ObservedState
 from drbdeck.backend.satellite import (
     LinkPool,
@@ -282,7 +284,7 @@ class ControllerRuntime:
                 if rr is None or rr.ok:
                     rt.vd_deletes_applied.add((rd_name, vnr))
         self._check_deletes(rt)
-        if report.changed or any(p.free_kib is None and p.provider in LVM_PROVIDERS
+        if report.changed or any(p.free_kib is None and p.provider in DISK_PROVIDERS
                                  for p in self.model.pools_of_node(rt.name)):
             self._spawn(self._refresh_capacity(rt), f"capacity {rt.name}")
 
@@ -359,35 +361,17 @@ class ControllerRuntime:
 
     # ---- storage pool capacity -------------------------------------------------------
     async def _refresh_capacity(self, rt: NodeRuntime) -> None:
-        """Ask the node for its VGs/LVs and store free/total/extent size of its pools."""
+        """Ask the node about its pools (capacity.measure) and store what changed."""
         try:
-            vgs, lvs = await asyncio.gather(rt.link.query_vgs(), rt.link.query_lvs())
+            figures = await measure(rt.link, self.model.pools_of_node(rt.name))
         except (SatelliteError, ValueError, RuntimeError) as exc:
             log.info("%s: capacity query failed: %s", rt.name, exc)
             return
-        by_vg = {v.name: v for v in vgs}
-        by_lv = {(lv.vg, lv.name): lv for lv in lvs}
-        updates = []
         for pool in self.model.pools_of_node(rt.name):
-            if pool.backing is None or pool.provider not in LVM_PROVIDERS:
-                continue
-            vg_name, thin = split_backing(pool.backing)
-            vg = by_vg.get(vg_name)
-            if vg is None:
-                continue
-            total, free = vg.size_kib, vg.free_kib
-            if pool.provider is Provider.LVM_THIN:
-                lv = by_lv.get((vg_name, thin or ""))
-                if lv is None:
-                    continue
-                used = int(lv.size_kib * (lv.data_percent or 0.0) / 100.0)
-                total, free = lv.size_kib, lv.size_kib - used
-            new = (free, total, vg.extent_size_kib)
-            if (pool.free_kib, pool.total_kib, pool.extent_kib) != new:
-                updates.append((pool, new))
-        for pool, (free, total, ext) in updates:
-            await self.ops.pool_report(pool.node, pool.name, free_kib=free, total_kib=total,
-                                       extent_kib=ext)
+            new = figures.get(pool.name)
+            if new is not None and (pool.free_kib, pool.total_kib, pool.extent_kib) != new:
+                await self.ops.pool_report(pool.node, pool.name, free_kib=new[0],
+                                           total_kib=new[1], extent_kib=new[2])
 
     async def refresh_capacity(self, node: str) -> None:
         """Query one node's pools now (tests, ``sp l`` with a refresh)."""
