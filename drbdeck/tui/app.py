@@ -113,7 +113,7 @@ class DrbdeckApp(App[int]):
         self._set_states()
         self._remove_listener = self.backend.add_listener(self._on_backend)
         self.set_interval(SUMMARY_S, self._tick_summary)
-        self._paint_header()
+        self._tick_summary()
         self.resource_list.focus()
         start = getattr(self.backend, "start", None)
         if callable(start):
