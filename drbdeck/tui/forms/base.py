@@ -41,6 +41,8 @@ class FormScreen(ModalScreen[bool]):
     ACTION: ClassVar[str] = "Send"
     #: fields that do not change the calls (a typed confirmation): preview without them
     PREVIEW_IGNORES: ClassVar[frozenset[str]] = frozenset()
+    #: the form's own keys, added to the key line
+    KEYS_HINT: ClassVar[str] = ""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "submit", "Send", priority=True),
@@ -57,6 +59,7 @@ class FormScreen(ModalScreen[bool]):
     FormScreen #form-title { text-style: bold; height: 1; }
     FormScreen #form-body { height: 1fr; layout: vertical; }
     FormScreen #form-fields { height: 1fr; min-height: 5; }
+    FormScreen #form-fields Vertical { height: auto; }
     FormScreen #preview-box { height: auto; max-height: 40%; }
     FormScreen #preview-title { height: 1; color: $text-muted; }
     FormScreen #preview-scroll { height: auto; min-height: 2; }
@@ -103,12 +106,18 @@ class FormScreen(ModalScreen[bool]):
                     with VerticalScroll(id="preview-scroll"):
                         yield Static("", id="preview")
             yield Static("", id="form-status")
-            yield Static("enter/ctrl+s send · esc cancel · tab next field", id="form-keys")
+            yield Static("enter/ctrl+s send · esc cancel · tab next field"
+                         + (f" · {self.KEYS_HINT}" if self.KEYS_HINT else ""), id="form-keys")
 
     def on_mount(self) -> None:
         self.form_ready = True
         self.schedule_preview()
-        first = next(iter(self.query(Input)), None)
+        # after the subclasses' on_mount hid what does not apply
+        self.call_after_refresh(self.focus_first)
+
+    def focus_first(self) -> None:
+        """Focus the first shown text field (a hidden one would swallow the typing)."""
+        first = next((i for i in self.query(Input) if _displayed(i)), None)
         if first is not None:
             first.focus()
 

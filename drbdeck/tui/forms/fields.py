@@ -174,7 +174,7 @@ class MarkedCheckbox(Checkbox):
     ``X`` either way and tells them apart by colour only (unreadable with NO_COLOR)."""
 
     @property
-    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # noqa: N802
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]
         return "X" if self.value else " "
 
     def watch_value(self) -> None:

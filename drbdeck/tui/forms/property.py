@@ -91,7 +91,14 @@ class PropertyForm(FormScreen):
     def check_key(self, text: str) -> str | None:
         if self.deleting():
             return None  # deleting an unknown key is harmless (LINSTOR does the same)
-        return checks.prop_key(self.kind())(text)
+        why = checks.prop_key(self.kind())(text)
+        if why and not text.startswith("Aux/"):
+            more = [k for k in checks.known_keys(self.kind())
+                    if k.lower().startswith(text.lower()) and k != text]
+            if more:
+                return f"incomplete key: → completes to {more[0]}" + (
+                    f" ({len(more)} keys start so)" if len(more) > 1 else "")
+        return why
 
     def check_value(self, text: str) -> str | None:
         return checks.prop_value(self.kind(), self._text("key"))(text)

@@ -34,6 +34,7 @@ def volume_fields(n: int, size: str = "") -> list[TextField]:
 class ResourceDefinitionForm(FormScreen):
     TITLE: ClassVar[str] = "Create resource definition"
     ACTION: ClassVar[str] = "Create resource definition"
+    KEYS_HINT: ClassVar[str] = "ctrl+n/ctrl+x add/remove volume"
     BINDINGS: ClassVar[list[BindingType]] = [
         *FormScreen.BINDINGS,
         Binding("ctrl+n", "add_volume", "Add volume"),
@@ -69,7 +70,7 @@ class ResourceDefinitionForm(FormScreen):
         new = volume_fields(self.volumes)
         self.volumes += 1
         box.mount_all(new)
-        new[0].input.focus()
+        self.call_after_refresh(new[0].input.focus)
         self.schedule_preview()
 
     def action_remove_volume(self) -> None:
