@@ -256,7 +256,9 @@ def make_app(backend: Any, rt: Any, on_ready: Any) -> tuple[Any, str]:
         base, name, cargs = DemoFallbackApp, "DemoFallbackApp (no drbdeck.tui.app)", (rt,)
     else:
         base, name, cargs = DrbdeckApp, "DrbdeckApp", (backend,)
-    cls = type("BenchConsole", (base,), {"on_ready": lambda self: on_ready(self)})
+    # the module of the base: Textual resolves CSS_PATH next to the class's module
+    cls = type("BenchConsole", (base,), {"on_ready": lambda self: on_ready(self),
+                                         "__module__": base.__module__})
     return cls(*cargs), name
 
 

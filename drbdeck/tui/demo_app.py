@@ -15,6 +15,7 @@ import contextlib
 import logging
 import os
 import signal
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 
 #: when set, the demo writes the wall-clock time of its first frame there (the bench)
 PAINT_FILE_ENV = "DRBDECK_DEMO_PAINT_FILE"
+#: seconds a SIGTERM'd console gets to close cleanly before the demo stops it hard
+GRACE_S = 5.0
 
 
 class _DemoHooks:
@@ -109,23 +112,55 @@ def _event_log_sink(backend: Any) -> Any:
     return sink
 
 
+def _hard_stop(session: DemoSession, code: int) -> None:
+    """Leave now: stop the emulator child, remove our temporary directory, ``_exit``.
+
+    For a terminal that hung up (SIGHUP: Textual's own shutdown then blocks forever
+    flushing output to the dead terminal) and for a graceful exit that did not finish in
+    time. Safe from a signal handler or another thread."""
+    with contextlib.suppress(Exception):
+        session.emulator.kill()
+    with contextlib.suppress(Exception):
+        session.remove_own_dir()
+    os._exit(code)
+
+
+def _install_signals(session: DemoSession, app: App[Any]) -> dict[int, Any]:
+    """SIGHUP: hard stop. SIGTERM: ask the app to exit, hard stop if it has not after
+    :data:`GRACE_S`. Plain ``signal.signal`` handlers so they run even when the event
+    loop is stuck."""
+    loop = asyncio.get_running_loop()
+
+    def on_hup(_sig: int, _frame: Any) -> None:
+        _hard_stop(session, 128 + signal.SIGHUP)
+
+    def on_term(_sig: int, _frame: Any) -> None:
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(app.exit)
+        t = threading.Timer(GRACE_S, _hard_stop, (session, 128 + signal.SIGTERM))
+        t.daemon = True
+        t.start()
+
+    old = {}
+    for sig, handler in ((signal.SIGHUP, on_hup), (signal.SIGTERM, on_term)):
+        with contextlib.suppress(ValueError, OSError):
+            old[sig] = signal.signal(sig, handler)
+    return old
+
+
 async def run(session: DemoSession) -> int:
     """Open the console on the session; the session is closed whatever happens."""
-    loop = asyncio.get_running_loop()
-    app: App[Any] | None = None
-    installed: list[int] = []
+    old: dict[int, Any] = {}
     try:
         session.prepare()
         app = build_app(session)
-        for sig in (signal.SIGTERM, signal.SIGHUP):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(sig, app.exit)
-                installed.append(sig)
+        old = _install_signals(session, app)
         await app.run_async()
         return int(app.return_code or 0)
     finally:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
+        for sig, handler in old.items():
+            with contextlib.suppress(ValueError, OSError, TypeError):
+                signal.signal(sig, handler)
         await session.close()
 
 

@@ -190,6 +190,10 @@ class DemoSession:
                 await self.runtime.stop()
             self.runtime.store.close()
         await self.emulator.stop()
+        self.remove_own_dir()
+
+    def remove_own_dir(self) -> None:
+        """Remove the run directory if this session made it (a temporary one)."""
         if self._own_dir:
             shutil.rmtree(self.run_dir, ignore_errors=True)
 
