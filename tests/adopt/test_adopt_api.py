@@ -49,6 +49,7 @@ async def test_adopt_sample(tmp_path: Path) -> None:
         rd = w.rt.model.rds["legacy"]
         assert (rd.port, rd.peer_slots, rd.secret) == (15500, 4, "hand-made-secret")
         assert rd.volumes[10].size_kib == 1371956 and rd.volumes[10].minor == 9100
+        assert rd.volumes[10].initial_synced  # no initial sync may ever run on it
         assert rd.props == {"DrbdOptions/Net/protocol": "C"}  # quorum: drbdeck's own = off
 
         # afterwards: like any other resource

@@ -59,6 +59,8 @@ def _create(tx: Transaction, d: Derived) -> Result:
         e, _n = ops_rd.vd_create(tx, d.name, v.net_kib, number=v.number, minor=v.minor,
                                  vd_props=vp)
         entries += e
+        # the data exists: no initial sync (force-primary / clear-bitmap) may ever run
+        tx.edit(tx.model.rd(d.name)).volumes[v.number].initial_synced = True
     for r in d.replicas:
         e, _n = ops_rsc.rsc_create(tx, d.name, [r.node], node_id=r.node_id,
                                    storage_pool=None if r.diskless else r.pool,
@@ -113,10 +115,14 @@ async def execute(rt: Any, plan: AdoptPlan, *, timeout: float = 60.0,
             done.append(f"{m.node}: moved {m.src} aside")
         if fail_at == "moves":
             raise RuntimeError("forced failure after the file moves")
+        # before the transaction's hooks kick the workers: they must already know
+        done_keys = {f"{key(d.name)}/{v.number}" for v in d.volumes} - rt.initial_done
+        rt.initial_done.update(done_keys)
         entries = await rt.ops._run(rc.MASK_CRT, rc.MASK_RSC_DFN,
                                     lambda tx: _create(tx, d), warn=False)
         errors = [e for e in entries if e.is_error()]
         if errors:
+            rt.initial_done.difference_update(done_keys)
             raise RuntimeError("; ".join(e.message for e in errors))
         created = True
         done.append(f"created {d.name} with {len(d.volumes)} volume(s) and "
@@ -157,6 +163,7 @@ async def _rollback(rt: Any, d: Derived, moved: list[FileMove], created: bool,
     """Undo, newest first; returns what could not be undone (empty: all restored)."""
     problems: list[str] = []
     if created:
+        rt.initial_done.difference_update({f"{key(d.name)}/{v.number}" for v in d.volumes})
         await rt.ops._run(rc.MASK_DEL, rc.MASK_RSC_DFN, lambda tx: _remove(tx, d),
                           warn=False)
         for r in d.replicas:
