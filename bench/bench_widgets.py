@@ -23,11 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from drbdeck.widgets.placement import PlacementMatrix  # noqa: E402
-from drbdeck.widgets.resource_list import ResourceList  # noqa: E402
-from tests.widgets.demo import list_app  # noqa: E402
-from tests.widgets.demo_more import placement_app, wide_states  # noqa: E402
-from tests.widgets.fixtures import NODES, cluster  # noqa: E402
+from drbdeck.widgets.placement import PlacementMatrix
+from drbdeck.widgets.resource_list import ResourceList
+from tests.widgets.demo import list_app
+from tests.widgets.demo_more import placement_app, wide_states
+from tests.widgets.fixtures import NODES, cluster
 
 N_RES = int(os.environ.get("BENCH_RESOURCES", "10000"))
 TICKS = int(os.environ.get("BENCH_TICKS", "40"))
