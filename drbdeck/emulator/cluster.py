@@ -130,11 +130,11 @@ class Cluster:
 
         return install(self, spec)
 
-    def resource_facts(self, name: str) -> Any:
+    def resource_facts(self, name: str, spec: Any = None) -> Any:
         """Drops, resyncs, create-md calls, data versions and UUIDs of resource ``name``."""
         from drbdeck.emulator.handmade import resource_facts
 
-        return resource_facts(self, name)
+        return resource_facts(self, name, spec)
 
     # -- faults ----------------------------------------------------------------------------
     def _net(self) -> Any:

@@ -29,7 +29,7 @@ from drbdeck.emulator.drbd import conf
 from drbdeck.emulator.drbd.drbdmeta import create_md
 
 MIB = 1024 * 1024
-State = Literal["connected", "disconnected", "detached"]
+State = Literal["connected", "disconnected", "detached", "down"]
 
 
 class HandmadeError(RuntimeError):
@@ -195,6 +195,9 @@ def install(cluster: Any, spec: HandmadeSpec | None = None,
         nodes[spec.primary].drbd.primary(spec.name)
     if spec.state == "disconnected":
         k.disconnect(spec.name)
+    elif spec.state == "down":
+        for hn in spec.nodes:
+            nodes[hn.name].drbd.down(spec.name)
     elif spec.state == "detached":
         other = spec.diskful()[-1]
         nodes[other.name].drbd.detach(spec.name)
@@ -214,8 +217,9 @@ class ResourceFacts:
     uuids: dict[tuple[str, int], int | None]
 
 
-def resource_facts(cluster: Any, name: str) -> ResourceFacts:
-    """Snapshot the network's facts and every replica's data/UUID for resource ``name``."""
+def resource_facts(cluster: Any, name: str, spec: HandmadeSpec | None = None) -> ResourceFacts:
+    """Snapshot the network's facts and every replica's data/UUID for resource ``name``
+    (with ``spec``, also of replicas that are down: read from their LVs' metadata)."""
     facts = cluster.network.facts
     drops = sum(n for (_node, rsc, _c), n in facts.connection_drops.items() if rsc == name)
     resyncs = sum(1 for r in facts.resyncs if r.resource == name)
@@ -226,13 +230,24 @@ def resource_facts(cluster: Any, name: str) -> ResourceFacts:
         k = node.drbd
         res = k.resources.get(name) if k is not None else None
         if res is None:
+            hn = next((x for x in (spec.nodes if spec else []) if x.name == node.name), None)
+            if spec is None or hn is None or hn.diskless:
+                continue
+            for v in spec.volumes:
+                path = f"/dev/{spec.vg}/{v.lv_on(node.name)}"
+                devices.add((node.name, path))
+                md = getattr(node.block_device(path), "md", None)
+                data[(node.name, v.number)] = md.data_version if md is not None else None
+                uuids[(node.name, v.number)] = md.current_uuid if md is not None else None
             continue
         for vnr, d in res.devices.items():
             if d.disk_path == "none":
                 continue
             devices.add((node.name, d.disk_path))
-            data[(node.name, vnr)] = d.md.data_version if d.md is not None else None
-            uuids[(node.name, vnr)] = d.md.current_uuid if d.md is not None else None
+            md = d.md if d.md is not None else getattr(
+                node.block_device(d.disk_path), "md", None)  # detached: still on disk
+            data[(node.name, vnr)] = md.data_version if md is not None else None
+            uuids[(node.name, vnr)] = md.current_uuid if md is not None else None
     create = sum(n for key, n in facts.create_md.items() if key in devices)
     return ResourceFacts(drops, resyncs, create, data, uuids)
 

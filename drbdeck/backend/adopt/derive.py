@@ -177,6 +177,8 @@ def _pin_quorum(d: Derived, f: NodeFacts) -> None:
 
 
 def _healthy(f: NodeFacts) -> list[str]:
+    if not f.running:
+        return [f"{f.node}: {f.resource} is down"]
     bad = [f"{f.node}: connection to {p} is {s}" for p, s in f.connections.items()
            if s != "Connected"]
     for v in f.volumes.values():
@@ -197,10 +199,10 @@ def derive(name: str, facts: dict[str, NodeFacts], model: ClusterModel, *,
             raise Refusal("not-running", f"{n}: drbdadm cannot read the configuration: "
                           f"{f.config_error}", "fix the configuration on that node "
                           "(drbdadm dump must work), then adopt")
-        if not f.running or f.config is None:
-            raise Refusal("not-running", f"{n}: {name} is not "
-                          + ("running" if not f.running else "defined in any .res file"),
-                          "bring it up by hand (drbdadm up) or leave this node out")
+        if f.config is None:
+            raise Refusal("not-running", f"{n}: {name} is not defined in any .res file"
+                          + ("" if f.running else " and not running"),
+                          "name only the nodes the resource is configured on")
     first = next(iter(facts.values()))
     assert first.config is not None
     hosts = first.config.hosts
@@ -260,6 +262,7 @@ def derive(name: str, facts: dict[str, NodeFacts], model: ClusterModel, *,
 
 def _volumes(d: Derived, facts: dict[str, NodeFacts], allow_larger: bool) -> None:
     numbers = sorted({v for f in facts.values() for v in f.volumes})
+    md_peers: set[int] = set()  # read from the metadata of volumes that are down
     cands: set[int] = set(range(mdsize.MIN_PEERS, mdsize.MAX_PEERS + 1))
     sizes: list[tuple[str, int, int, int]] = []  # node, vnr, gross bytes, net bytes
     replicas = {r.node: r for r in d.replicas}
@@ -292,6 +295,18 @@ def _volumes(d: Derived, facts: dict[str, NodeFacts], allow_larger: bool) -> Non
             if v.gross_bytes is None or v.net_bytes is None:
                 raise Refusal("peer-slots", f"{n}: could not read the sizes of volume {vnr}",
                               "check 'blockdev --getsize64' on the node")
+            if v.md_error:
+                raise Refusal("peer-slots", f"{n}: volume {vnr}: drbdmeta dump-md failed: "
+                              f"{v.md_error}", f"run 'drbdadm apply-al {d.name}' on {n} "
+                              "(a down resource may have an unapplied activity log), then "
+                              "adopt")
+            if v.md_max_peers is not None:
+                if v.md_max_peers not in mdsize.peer_slot_candidates(v.gross_bytes,
+                                                                      v.net_bytes):
+                    raise Refusal("peer-slots", f"{n}: volume {vnr}: the metadata says "
+                                  f"max-peers {v.md_max_peers}, which does not fit its "
+                                  "size", "check the metadata with drbdadm dump-md")
+                md_peers.add(v.md_max_peers)
             sizes.append((n, vnr, v.gross_bytes, v.net_bytes))
         if len(lvs) > 1:
             raise Refusal("lv-names-differ", f"volume {vnr} is on LVs named "
@@ -322,6 +337,13 @@ def _volumes(d: Derived, facts: dict[str, NodeFacts], allow_larger: bool) -> Non
                       "layout with one peer-slot count", "read max-peers with 'drbdadm "
                       "dump-md' (volume detached) and adopt by hand with "
                       "PeerSlotsNewResource")
+    if md_peers:  # the metadata itself is the truth; the size math cross-checks it
+        if len(md_peers) > 1 or not md_peers <= cands:
+            raise Refusal("peer-slots", f"the metadata of {d.name} has max-peers "
+                          f"{sorted(md_peers)}, not one value that fits every volume",
+                          "recreate the metadata consistently (a full resync) or keep "
+                          "managing it by hand")
+        cands = md_peers
     d.peer_slots = max(cands) if sizes else 7
 
 

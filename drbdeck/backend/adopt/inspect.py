@@ -23,6 +23,8 @@ from drbdeck.backend.satellite import NodeLink
 
 _NAN = re.compile(r"(?<=[\s:\[,])(-?nan|-?inf)(?=[\s,\]}])")
 _INTERNAL = re.compile(r"^\s*_[a-z_]+\s[^;\n]*;[ \t]*$", re.MULTILINE)
+_MAX_PEERS = re.compile(r"^max-peers (\d+);", re.MULTILINE)
+_BM_OFFSET = re.compile(r"^# bm_offset (\d+)", re.MULTILINE)
 _DEFINED = re.compile(r"^# defined at (.+):\d+\s*$", re.MULTILINE)
 
 
@@ -37,8 +39,10 @@ class VolumeFacts:
     disk: str  # backing path or "none"
     meta_disk: str
     disk_state: str = ""
-    net_bytes: int | None = None  # blockdev --getsize64 /dev/drbdM
+    net_bytes: int | None = None  # blockdev --getsize64 /dev/drbdM (down: dump-md bm_offset)
     gross_bytes: int | None = None  # blockdev --getsize64 <backing>
+    md_max_peers: int | None = None  # from dump-md, only while the resource is down
+    md_error: str = ""
 
 
 @dataclass
@@ -132,6 +136,9 @@ async def inspect_node(link: NodeLink, rsc: str) -> NodeFacts:
             net = {str(k): str(v) for k, v in (c.get("net") or {}).items()}
             name = net.pop("_name", "")
             f.net[name] = net
+    if not f.running and f.config is not None and node in f.config.hosts:
+        await _down_volumes(link, f)
+        return f
     sizes: list[Any] = []
     for vf in f.volumes.values():
         sizes.append(_size(link, f"/dev/drbd{vf.minor}"))
@@ -140,6 +147,34 @@ async def inspect_node(link: NodeLink, rsc: str) -> NodeFacts:
     for i, vf in enumerate(f.volumes.values()):
         vf.net_bytes, vf.gross_bytes = got[2 * i], got[2 * i + 1]
     return f
+
+
+async def _down_volumes(link: NodeLink, f: NodeFacts) -> None:
+    """A resource that is down has no DRBD device: the volumes come from the configuration
+    and the net size and peer slots from the metadata itself (``drbdmeta … dump-md``,
+    possible exactly because nothing is attached)."""
+    assert f.config is not None
+    try:
+        view = f.config.host_view(f.node)
+    except ValueError as exc:
+        raise InspectError(f"{f.node}: {exc}") from None
+    for v in view:
+        f.volumes[v.number] = VolumeFacts(v.number, v.minor, v.disk, v.meta_disk, "down")
+
+    async def one(vf: VolumeFacts) -> None:
+        if vf.disk == "none" or vf.meta_disk != "internal":
+            return
+        vf.gross_bytes = await _size(link, vf.disk)
+        r = await link.run(["drbdmeta", str(vf.minor), "v09", vf.disk, "internal",
+                            "dump-md"])
+        peers = _MAX_PEERS.search(r.stdout_text)
+        bm = _BM_OFFSET.search(r.stdout_text)
+        if not r.ok or peers is None or bm is None:
+            vf.md_error = (r.stderr_text.strip() or "no max-peers/bm_offset in the dump")
+            return
+        vf.md_max_peers, vf.net_bytes = int(peers.group(1)), int(bm.group(1))
+
+    await asyncio.gather(*(one(vf) for vf in f.volumes.values()))
 
 
 async def _none() -> None:

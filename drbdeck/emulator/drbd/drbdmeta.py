@@ -61,8 +61,43 @@ def create_md(
     return 0
 
 
+def dump_md(node: Any, path: str, minor: int, out: Write, err: Write) -> int:
+    """``dump-md``: the header and layout lines drbdmeta 9.22 prints (adoption reads
+    ``max-peers`` and ``bm_offset``); refused while the device is attached, as the real
+    tool refuses a configured minor."""
+    dev = node.block_device(path)
+    if dev is None:
+        err(f"open({path}) failed: No such file or directory\n")
+        return 20
+    kernel = node.drbd
+    if kernel is not None and kernel.backing_in_use(path) is not None:
+        err(f"Device '{minor}' is configured!\n")
+        return 20
+    md = dev.md
+    if md is None:
+        err("No valid meta data found\n")
+        return 255
+    size = dev.size_bytes
+    md_off = mdsize.md_offset_bytes(size)
+    lines = [
+        "# DRBD meta data dump", "#", "", 'version "v09";', "",
+        f"max-peers {md.max_peers};",
+        f"# md_size_sect {mdsize.md_sectors(size, md.max_peers)}",
+        f"# md_offset {md_off}", f"# al_offset {md_off - 32768}",
+        f"# bm_offset {mdsize.bm_offset_bytes(size, md.max_peers)}", "",
+        f"node-id {md.node_id};", f"current-uuid 0x{md.current_uuid:016X};",
+        "flags 0x00000000;",
+    ]
+    for i in range(32):
+        slot = md.slots.get(i)
+        lines += [f"peer[{i}] {{", f"    bitmap-index {i if slot else -1};",
+                  f"    bitmap-uuid 0x{(slot.bitmap_uuid if slot else 0):016X};", "}"]
+    out("\n".join(lines) + "\n")
+    return 0
+
+
 async def drbdmeta(inv: Invocation) -> int:
-    """``drbdmeta [--force] MINOR v09 DEV internal create-md N`` and ``dstate``."""
+    """``drbdmeta [--force] MINOR v09 DEV internal create-md N``, ``dump-md``, ``dstate``."""
     args = [a for a in inv.argv[1:] if a != "--force"]
     force = "--force" in inv.argv[1:]
     if len(args) < 5 or args[1] != "v09":
@@ -78,6 +113,8 @@ async def drbdmeta(inv: Invocation) -> int:
             inv.err("MAX_PEERS argument not in allowed range 1 .. 31.\n")
             return 20
         return create_md(inv.node, path, int(minor_s), int(n), force, inv.out, inv.err)
+    if cmd == "dump-md":
+        return dump_md(inv.node, path, int(minor_s), inv.out, inv.err)
     if cmd == "dstate":
         dev = inv.node.block_device(path)
         if dev is None:
