@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from drbdeck.backend import mdsize
+from drbdeck.backend.adopt.inspect import parse_dump_md
 from tests.conftest import loop_device, require_root, require_tool
 
 MIB = 1024 * 1024
@@ -44,6 +45,8 @@ def test_inference_matches_real_drbdmeta(tmp_path: Path, size_mib: int) -> None:
                 m = re.search(r"# bm_offset (\d+)", dump)
                 assert m is not None, dump
                 net = int(m.group(1))
+                # adoption of a down resource reads the real tool's dump the same way
+                assert parse_dump_md(dump) == (peers, net)
                 gross = size_mib * MIB
                 assert net == mdsize.usable_bytes(gross, peers)
                 cands = mdsize.peer_slot_candidates(gross, net)

@@ -149,6 +149,14 @@ async def inspect_node(link: NodeLink, rsc: str) -> NodeFacts:
     return f
 
 
+def parse_dump_md(text: str) -> tuple[int, int] | None:
+    """``drbdmeta … dump-md`` → (max-peers, bm_offset = usable data bytes), or None."""
+    peers, bm = _MAX_PEERS.search(text), _BM_OFFSET.search(text)
+    if peers is None or bm is None:
+        return None
+    return int(peers.group(1)), int(bm.group(1))
+
+
 async def _down_volumes(link: NodeLink, f: NodeFacts) -> None:
     """A resource that is down has no DRBD device: the volumes come from the configuration
     and the net size and peer slots from the metadata itself (``drbdmeta … dump-md``,
@@ -167,12 +175,11 @@ async def _down_volumes(link: NodeLink, f: NodeFacts) -> None:
         vf.gross_bytes = await _size(link, vf.disk)
         r = await link.run(["drbdmeta", str(vf.minor), "v09", vf.disk, "internal",
                             "dump-md"])
-        peers = _MAX_PEERS.search(r.stdout_text)
-        bm = _BM_OFFSET.search(r.stdout_text)
-        if not r.ok or peers is None or bm is None:
+        got = parse_dump_md(r.stdout_text) if r.ok else None
+        if got is None:
             vf.md_error = (r.stderr_text.strip() or "no max-peers/bm_offset in the dump")
             return
-        vf.md_max_peers, vf.net_bytes = int(peers.group(1)), int(bm.group(1))
+        vf.md_max_peers, vf.net_bytes = got
 
     await asyncio.gather(*(one(vf) for vf in f.volumes.values()))
 
@@ -195,4 +202,4 @@ async def unmanaged(link: NodeLink) -> list[str]:
 
 
 __all__ = ["InspectError", "NodeFacts", "VolumeFacts", "inspect_node", "parse_dump",
-           "unmanaged"]
+           "parse_dump_md", "unmanaged"]
