@@ -332,7 +332,7 @@ class DrbdeckApp(App[int]):
         finally:
             self._scope_screen = None
         for e in entries:
-            yield SystemCommand(f"{e.title}  [{e.keys}]", e.help,
+            yield SystemCommand(f"{e.title}  ‹{e.keys}›", e.help,
                                 lambda e=e: self._run_entry(e))
         if isinstance(screen, ModalScreen):
             return

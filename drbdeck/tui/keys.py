@@ -38,7 +38,10 @@ def _display(app: App[Any], key: str, binding: Any) -> str:
 
 
 def active_keys(screen: Screen[Any]) -> list[KeyEntry]:
-    """Enabled, described bindings of ``screen``, widget ones first, one entry per action."""
+    """Enabled, described bindings of ``screen``, widget ones first, one entry per action.
+
+    A widget's bindings count when they are shown in the footer or carry a tooltip; all of
+    the app's (the command table) count."""
     app = screen.app
     seen: dict[tuple[int, str], list[str]] = {}
     rows: dict[tuple[int, str], tuple[Any, Any]] = {}
@@ -46,6 +49,8 @@ def active_keys(screen: Screen[Any]) -> list[KeyEntry]:
         b = ab.binding
         if not ab.enabled or not b.description or b.action in SKIP_ACTIONS:
             continue
+        if not isinstance(ab.node, App) and not (b.show or b.tooltip):
+            continue  # a widget's cursor and scroll keys: obvious, and they bury the rest
         k = (id(ab.node), b.action)
         seen.setdefault(k, []).append(_display(app, key, b))
         rows.setdefault(k, (ab.node, b))

@@ -5,8 +5,10 @@ DrbdState, no model), so ``mon`` and the cluster console judge and draw resource
 way. This module only wires the local events2 source (:mod:`drbdeck.tui.mon_source`) to it,
 adds drbdmon's header, status line and keys, the message log and the drill-down.
 
-Data flow: the source feeds the DrbdState at full rate; its listener only marks the
-resource dirty in the list (O(1)); the list repaints changed rows at ≤ 4 Hz. The header and
+Data flow: the source feeds the DrbdState at full rate; its listener only notes the
+resource's name (O(1)); at ≤ 4 Hz :class:`~drbdeck.tui.mon_dirty.DirtyFilter` hands the list
+the rows it must rebuild (state changes at once, progress only while visible), and the list
+repaints changed rows. The header and
 status line are rebuilt at 2 Hz and written only when their text changed.
 """
 
@@ -23,6 +25,7 @@ from textual.widgets import Static
 from drbdeck import __version__
 from drbdeck.collectors.drbdstate import DrbdState
 from drbdeck.tui.mon_detail import ResourceDetailScreen
+from drbdeck.tui.mon_dirty import DirtyFilter, visible_names
 from drbdeck.tui.mon_messages import MessageLog, MessageScreen
 from drbdeck.tui.mon_source import RESPAWN_DELAY_S, EventsSource
 from drbdeck.widgets.resource_list import ResourceList
@@ -97,7 +100,13 @@ class MonApp(App[int]):
         rl = self.resource_list
         rl.set_states({self.node: self.state}, model=None)
         rl.problems_only = self._start_problems
-        self.state.add_listener(rl.mark_dirty)
+        self.dirty = DirtyFilter(
+            rl,
+            lambda: visible_names(rl, rl.scroll_offset.y, rl.size.height or self.size.height),
+        )
+        self.state.add_listener(self.dirty.note)
+        self.source.hint = self.dirty
+        self.set_interval(1.0 / rl.REPAINT_HZ, self.dirty.flush, name="mon-dirty")
         rl.focus()
         self._message("info", f"Starting {' '.join(self.source.argv)}")
         self.run_worker(self.source.run(), group="events2", exit_on_error=False)
@@ -180,7 +189,7 @@ class MonApp(App[int]):
         self._refresh_chrome()
 
     def action_repaint(self) -> None:
-        self.resource_list.mark_dirty(None)
+        self.dirty.note(None)
         self.refresh(repaint=True, layout=True)
 
     def action_reinit(self) -> None:

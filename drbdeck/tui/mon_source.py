@@ -20,8 +20,10 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from drbdeck.collectors.drbdstate import DrbdState
+from drbdeck.tui.mon_dirty import is_progress_line
 
 __all__ = ["RESPAWN_DELAY_S", "EventsSource", "SourceStatus", "events2_argv"]
 
@@ -56,6 +58,10 @@ class SourceStatus:
     retry_at: float | None = None  # time.monotonic() of the next spawn while waiting
 
 
+class _Hint(Protocol):
+    progress_line: bool
+
+
 class _StreamError(Exception):
     """The stream broke one of drbdmon's rules; the message says which."""
 
@@ -85,6 +91,9 @@ class EventsSource:
         self._proc: asyncio.subprocess.Process | None = None
         self._wake = asyncio.Event()
         self._stopping = False
+        #: optional object whose ``progress_line`` is set before each live line is fed
+        #: (see :class:`~drbdeck.tui.mon_dirty.DirtyFilter`)
+        self.hint: _Hint | None = None
 
     # -- control -------------------------------------------------------------------------
 
@@ -173,13 +182,24 @@ class EventsSource:
                 raise _StreamError(f"a line longer than {_MAX_LINE} characters")
             status.lines += len(lines)
             if state.initial_done:
-                # Live phase: every line must be a state change, never a dump line.
+                # Live phase: every line must be a state change, never a dump line (one
+                # substring search per chunk keeps the common case cheap).
+                if "exists" in text:
+                    for line in lines:
+                        if _action(line) == "exists":
+                            raise _StreamError(f"'exists' after the initial dump: {_short(line)}")
                 bad = state.malformed
-                for line in lines:
-                    if line.startswith("exists") or _after_ts(line).startswith("exists "):
-                        raise _StreamError(f"'exists' after the initial dump: {_short(line)}")
-                    if line:
-                        feed(line)
+                hint = self.hint
+                if hint is None:
+                    for line in lines:
+                        if line:
+                            feed(line)
+                else:
+                    for line in lines:
+                        if line:
+                            hint.progress_line = is_progress_line(line)
+                            feed(line)
+                    hint.progress_line = False
                 if state.malformed != bad:
                     raise _StreamError(_malformed(state))
             else:
