@@ -94,6 +94,10 @@ async def test_adopt_multi_volume(tmp_path: Path) -> None:
         HandmadeVolume(1, 9301, "multi_b", 300, disk_options={"al-extents": "6007"})],
         max_peers=2, options={"auto-promote": "no"}, net={"protocol": "B"})
     async with adopt_world(tmp_path, ["eagle", "rabbit"], [spec]) as w:
+        # a pool called like the VG already exists on eagle, but for something else
+        w.cluster.node("eagle").lvm.create_pool("datastore", "thin", 512 << 20)
+        await w.ok("storage-pool", "create", "lvmthin", "eagle", "datastore",
+                   "datastore/thin")
         before = w.cluster.resource_facts("multi")
         res = await adopt(w.rt, ["eagle", "rabbit"], "multi")
         assert res.ok, res
@@ -101,6 +105,8 @@ async def test_adopt_multi_volume(tmp_path: Path) -> None:
         rd = w.rt.model.rds["multi"]
         assert sorted(rd.volumes) == [0, 1] and rd.peer_slots == 2
         assert rd.volumes[1].props["OverrideVlmId"] == "multi_b"
+        assert w.rt.model.resource("multi", "eagle").storage_pool == "datastore_lvm"
+        assert w.rt.model.resource("multi", "rabbit").storage_pool == "datastore"
         assert rd.volumes[1].props["DrbdOptions/Disk/al-extents"] == "6007"
         assert rd.props == {"DrbdOptions/Resource/auto-promote": "no",
                             "DrbdOptions/Net/protocol": "B"}

@@ -92,6 +92,8 @@ def _pool_for(model: ClusterModel, node: str, vg: str) -> tuple[str, bool]:
         names.storage_pool_name(name)
     except rc.ApiError:
         name = "adopt_" + "".join(c if c.isalnum() or c in "_-" else "_" for c in vg)
+    if model.pools.get((key(node), key(name))) is not None:  # the name means another pool
+        name = f"{name}_lvm"
     return name, True
 
 
