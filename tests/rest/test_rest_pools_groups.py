@@ -102,6 +102,7 @@ def test_rg_spawn_with_python_linstor_and_cli(server: Server) -> None:
     _refused(server, "rg", "spawn", "web", "site4", text="No volume size given")
     _refused(server, "rg", "spawn", "ghost", "site5", "1G", text="not found")
     _refused(server, "rg", "spawn", "web", "site1", "1G", text="already exists")
+    _refused(server, "rg", "spawn", "web", "a;rm -rf /", "1G", text="Invalid resource name")
     status, data, _ = request(server, "POST", "/v1/resource-groups/web/spawn",
                               {"resource_definition_name": "x1", "volume_sizes": [-5]})
     assert status == 400 and "volume_sizes" in data[0]["message"]
