@@ -5,8 +5,9 @@ read); a small App keeps each Pilot test about the form alone. Two backends:
 
 * ``StoreBackend``: Operations over a real SQLite Store, no nodes — fast, deterministic
   (invalid input, previews, snapshots);
-* ``RuntimeBackend``: a ControllerRuntime over a live emulated cluster (as
-  tests/integration/test_seed_walk.py runs one), so a sent form reaches the nodes.
+* the console's own ``InProcessBackend`` over a ControllerRuntime on a live emulated
+  cluster (``emulated()``, run as tests/integration/test_seed_walk.py runs one), so a sent
+  form reaches the nodes.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-import asyncssh
 import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Input, Select, Static
@@ -65,40 +65,6 @@ class StoreBackend:
 
     async def accept_host_key(self, host: str, port: int, fingerprint: str) -> None:
         self.accepted.append((host, port, fingerprint))
-
-
-class RuntimeBackend:
-    """ConsoleBackend members over a ControllerRuntime on emulated nodes."""
-
-    def __init__(self, rt: ControllerRuntime, known_hosts: Path) -> None:
-        self.runtime = rt
-        self.ops = rt.ops
-        self.event_log: list[Any] = []
-        self.readonly = False
-        self.known_hosts = known_hosts
-
-    @property
-    def model(self) -> ClusterModel:
-        return self.runtime.model
-
-    @property
-    def states(self) -> dict[str, Any]:
-        return {rt.name: rt.state for rt in self.runtime.nodes.values()}
-
-    def node_status(self, name: str) -> str:
-        return self.runtime.node_status(name)
-
-    async def query_storage(self, node: str) -> tuple[list[Any], list[Any]]:
-        link = self.runtime.pool.get(node)
-        return await link.query_vgs(), await link.query_lvs()
-
-    async def host_key(self, host: str, port: int) -> str:
-        """The emulator's key as its known_hosts lists it (what a first connect shows)."""
-        for line in self.known_hosts.read_text().splitlines():
-            pattern, _sp, keydata = line.partition(" ")
-            if pattern == f"[{host}]:{port}":
-                return asyncssh.import_public_key(keydata).get_fingerprint()
-        raise ConnectionError(f"no SSH server at {host}:{port}")
 
 
 class FormHost(App[None]):
@@ -170,7 +136,7 @@ async def settle(pilot: Any, pred: Callable[[], bool], what: str,
 
 @contextlib.asynccontextmanager
 async def emulated(tmp_path: Path, names: list[str],
-                   thin_pool_kib: int = 0) -> AsyncIterator[tuple[RuntimeBackend, dict]]:
+                   thin_pool_kib: int = 0) -> AsyncIterator[tuple[ControllerRuntime, dict]]:
     """Emulated nodes + a controller runtime with SSH pointed at the emulator's key."""
     state_dir = tmp_path / "emu"
     cluster = await Cluster.start(names, state_dir, vgs={"vg0": 100 * GIB},
@@ -185,7 +151,7 @@ async def emulated(tmp_path: Path, names: list[str],
         rt = ControllerRuntime(Store(tmp_path / "ctl.db"), cfg, retry_min=0.05,
                                retry_max=0.5)
         await rt.start()
-        yield RuntimeBackend(rt, state_dir / "known_hosts"), nodes
+        yield rt, nodes
     finally:
         if rt is not None:
             await rt.stop()

@@ -315,3 +315,21 @@ async def test_remote_backend_says_no_preview(backend: StoreBackend) -> None:
         await opened(pilot, "resource-definition", name="x1", size="1G")
         await settle(pilot, lambda: "Preview not available" in preview_text(app),
                      "remote notice")
+
+
+async def test_in_the_console_app_keys_do_not_leak_out_of_a_form(fixed_backend) -> None:
+    """DrbdeckApp's one-letter keys stay off while a form is up (a focused choice list
+    must not open a second form), and the preview runs on the console's backend."""
+    from drbdeck.tui.app import DrbdeckApp
+
+    app = DrbdeckApp(fixed_backend)
+    async with app.run_test(size=(100, 40)) as pilot:
+        app.open_form("resource", rd="web", mode="manual")
+        await settle(pilot, lambda: getattr(app.screen, "form_ready", False), "form")
+        form = app.screen
+        form.query_one("#rd").focus()
+        await pilot.press("d", "n", "s")
+        await pilot.pause()
+        assert app.screen is form
+        await pilot.press("escape")
+        await settle(pilot, lambda: app.screen is not form, "closed")
