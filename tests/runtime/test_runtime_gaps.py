@@ -84,6 +84,13 @@ async def test_file_thin_and_file_pools_bring_up_and_clean_up(tmp_path: Path) ->
         assert w is not None
         rep = await w.sync(timeout=20)
         assert rep.ok and not rep.changed, rep
+        # a node that reboots keeps its files; the loop devices are set up again
+        await e.cluster.node("bravo").stop()
+        await e.wait("bravo offline", lambda: not e.rt.is_connected("bravo"))
+        await e.cluster.node("bravo").start()
+        await e.wait("f1 and f2 UpToDate on bravo again", lambda: all(
+            e.state(r, "bravo") == "UpToDate" for r in ("f1", "f2")))
+        assert len(e.cluster.node("bravo").loops.by_file("/srv/fat/f2_00000.img")) == 1
         _ok(await ops.rsc_delete("f1", "bravo"))
         await e.wait("f1 gone from bravo", lambda: ("F1", "BRAVO") not in e.rt.model.resources)
         bravo = e.cluster.node("bravo")
