@@ -9,8 +9,25 @@ from pathlib import Path
 from drbdeck.cli.main import EXIT_OK, EXIT_USAGE, main
 
 
-def test_no_program_prints_help(capsys):
+def test_no_program_opens_the_console(monkeypatch):
+    import importlib
+    import types
+
+    calls = []
+    fake = types.SimpleNamespace(main=lambda argv, config: calls.append(argv) or EXIT_OK)
+    real = importlib.import_module
+    monkeypatch.setattr(importlib, "import_module",
+                        lambda name: fake if name == "drbdeck.tui.cli" else real(name))
     assert main([]) == EXIT_OK
+    assert calls == [[]]
+
+
+def test_dash_h_prints_help(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit) as exc:
+        main(["-h"])
+    assert exc.value.code == 0
     assert "emulator" in capsys.readouterr().out
 
 

@@ -93,9 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
         return linstor.main(rest, config)
     args = _parser().parse_args(raw)
-    if args.program is None:
-        _parser().print_help()
-        return EXIT_OK
+    if args.program is None:  # `drbdeck` alone opens the console (`drbdeck -h`: help)
+        args.program = "tui"
     if args.program not in PROGRAMS:
         print(
             f"drbdeck: unknown program {args.program!r} (known: {', '.join(PROGRAMS)}, "
