@@ -112,12 +112,13 @@ def cell_for(
         return Cell(f" {kind}{g.alert} ", STYLE["alert"], ALERT)
     if pct is not None:
         return Cell(f"{min(pct, 99.0):3.0f}%", STYLE["warn"], WARN)
-    role = "P" if rs.raw.get("role") == "Primary" else " "
+    primary = rs.raw.get("role") == "Primary"
+    role = g.primary if primary else " "
     if health.severity == ALERT:
         return Cell(f"{role}{kind}{g.alert} ", STYLE["alert"], ALERT)
     if health.severity == WARN:
         return Cell(f"{role}{kind}{g.warn} ", STYLE["warn"], WARN)
-    return Cell(f"{role}{kind}  ", STYLE["primary"] if role == "P" else STYLE["ok"], OK)
+    return Cell(f"{role}{kind}  ", STYLE["primary"] if primary else STYLE["ok"], OK)
 
 
 def row_cells(
@@ -144,7 +145,7 @@ def matrix_legend(g: Glyphs) -> Text:
     t = Text(no_wrap=True)
     for sym, word, style in (
         (g.up_to_date, "diskful", "ok"), (g.diskless, "diskless", "ok"),
-        (g.tie_breaker, "tie-breaker", "ok"), ("P", "Primary", "primary"),
+        (g.tie_breaker, "tie-breaker", "ok"), (g.primary, "Primary", "primary"),
         ("37%", "syncing", "warn"), (g.alert, "problem", "alert"), (g.warn, "warning", "warn"),
         (g.pending, "pending", "pending"), (g.deleting, "deleting", "deleting"),
         (g.stale, "node offline", "alert"),

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from itertools import accumulate
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -110,7 +111,6 @@ class ResourceList(ScrollView, can_focus=True):
         self._starts: list[int] = []  # first line of each visible resource
         self._index: dict[str, int] = {}  # name -> position in _order
         self._lines = 0
-        self._width = 0
         self._strips: dict[tuple[str, int], Strip] = {}
         self._dirty: set[str] = set()
         self._all_dirty = False
@@ -206,13 +206,16 @@ class ResourceList(ScrollView, can_focus=True):
         strip = self._strips.get((name, k))
         if strip is None:
             row = self._rows[name]
-            strip = text_strip(row.lines[k], self.app.console, base) if k < len(row.lines) \
+            strip = text_strip(row.lines[k], self.app.console, base) if k < row.height \
                 else blank(0, base)
             self._strips[(name, k)] = strip
+        if strip.cell_length > width > 1:  # cut: say so instead of hiding it
+            strip = Strip.join([strip.crop(0, width - 1),
+                                Strip([Segment(self._g.ellipsis, base)], 1)])
         if name == self._cursor and k == 0:
-            strip = strip.extend_cell_length(max(width, strip.cell_length), base)
+            strip = strip.extend_cell_length(width, base)
             strip = strip.apply_style(Style(reverse=True, bold=self.has_focus))
-        return crop(strip, scroll_x, width, line, base)
+        return crop(strip, 0, width, line, base)
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -276,7 +279,6 @@ class ResourceList(ScrollView, can_focus=True):
         self._rows = {n: build_row(n, self._ctx) for n in names}
         self.rows_built += len(names)
         self._strips.clear()
-        self._width = 0
         self._reorder()
         self.refresh()
 
@@ -335,9 +337,9 @@ class ResourceList(ScrollView, can_focus=True):
             row = build_row(name, self._ctx)
             self.rows_built += 1
             self._rows[name] = row
-            for k in range(max(len(row.lines), len(old.lines) if old else 0)):
+            for k in range(max(row.height, old.height if old else 0)):
                 self._strips.pop((name, k), None)
-            if old is None or old.severity != row.severity or len(old.lines) != len(row.lines):
+            if old is None or old.severity != row.severity or old.height != row.height:
                 moved.add(name)
             else:
                 changed.append(name)
@@ -346,9 +348,6 @@ class ResourceList(ScrollView, can_focus=True):
                 self._reorder()
             else:
                 self._reposition(moved)
-            for name in moved:
-                if name in self._rows:
-                    self._grow_width(self._rows[name])
             self.refresh()
             return
         top = self.scroll_offset.y
@@ -358,16 +357,9 @@ class ResourceList(ScrollView, can_focus=True):
             if i is None:
                 continue
             start = self._starts[i]
-            n = len(self._rows[name].lines)
+            n = self._rows[name].height
             if start < bottom and start + n > top:
                 self.refresh_lines(start, n)
-            self._grow_width(self._rows[name])
-
-    def _grow_width(self, row: Row) -> None:
-        w = max((t.cell_len for t in row.lines), default=0)
-        if w > self._width:
-            self._width = w
-            self.virtual_size = Size(self._width, self._lines)
 
     def _reorder(self) -> None:
         rows = self._rows.values()
@@ -376,19 +368,10 @@ class ResourceList(ScrollView, can_focus=True):
         ordered = sorted(rows, key=sort_key)
         self._order = [r.name for r in ordered]
         self._index = {n: i for i, n in enumerate(self._order)}
-        starts: list[int] = []
-        line = 0
-        width = self._width
-        for r in ordered:
-            starts.append(line)
-            line += len(r.lines)
-            if self._width == 0 or len(r.lines) > 1:
-                for t in r.lines:
-                    width = max(width, t.cell_len)
-        self._starts = starts
-        self._lines = line
-        self._width = width
-        self.virtual_size = Size(width, max(line, 1))
+        self._starts = list(accumulate((r.height for r in ordered), initial=0))
+        self._lines = self._starts.pop() if self._starts else 0
+        # Lines never scroll sideways (overflow-x hidden; long ones end in an ellipsis).
+        self.virtual_size = Size(0, max(self._lines, 1))
         self._fix_cursor()
 
     def _reposition(self, moved: set[str]) -> None:
@@ -408,9 +391,9 @@ class ResourceList(ScrollView, can_focus=True):
                 continue
             order.insert(bisect_left(order, sort_key(row), key=key), n)
         self._index = {n: i for i, n in enumerate(order)}
-        self._starts = list(accumulate((len(rows[n].lines) for n in order), initial=0))
+        self._starts = list(accumulate((rows[n].height for n in order), initial=0))
         self._lines = self._starts.pop() if self._starts else 0
-        self.virtual_size = Size(self._width, max(self._lines, 1))
+        self.virtual_size = Size(0, max(self._lines, 1))
         self._fix_cursor()
 
     def _fix_cursor(self) -> None:
@@ -428,7 +411,7 @@ class ResourceList(ScrollView, can_focus=True):
             if i is not None:
                 self.refresh_lines(self._starts[i], 1)
         i = self._index[name]
-        rows = len(self._rows[name].lines)
+        rows = self._rows[name].height
         height = self.scrollable_content_region.height or 1
         self.scroll_to_region(Region(0, self._starts[i], 1, min(rows, height)),
                               animate=False, force=True, immediate=True)

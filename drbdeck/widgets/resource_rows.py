@@ -74,14 +74,38 @@ class RowContext:
             return "UNKNOWN"
 
 
-@dataclass
 class Row:
-    """One resource's lines and the severity that orders it."""
+    """One resource's lines and the severity that orders it.
 
-    name: str
-    severity: int
-    lines: list[Text]
-    problems: list[str]
+    Healthy rows (the vast majority) are one line whose Text is built only when first
+    painted (``make``): ordering needs the severity of every row, painting only the
+    visible ones, and building Text is most of a row's cost.
+    """
+
+    __slots__ = ("_lines", "_make", "height", "name", "problems", "severity")
+
+    def __init__(self, name: str, severity: int, lines: list[Text] | None,
+                 problems: list[str], *, make: Callable[[], list[Text]] | None = None,
+                 height: int | None = None) -> None:
+        self.name = name
+        self.severity = severity
+        self.problems = problems
+        self._lines = lines
+        self._make = make
+        self.height = height if height is not None else len(lines or ())
+
+    @property
+    def lines(self) -> list[Text]:
+        if self._lines is None:
+            try:
+                lines = self._make() if self._make is not None else []
+            except Exception as exc:  # the state changed under us into something odd
+                lines = [Text(f"{self.name}: cannot show: {type(exc).__name__}: {exc}")]
+            # the row's height is fixed at build time (the layout depends on it)
+            lines = (lines + [Text()] * self.height)[: self.height]
+            self._lines = lines
+            self._make = None
+        return self._lines
 
 
 def sort_key(row: Row) -> tuple[int, str]:
@@ -187,6 +211,8 @@ def _disk_cell(t: Text, v: _NodeView, vols: list[int], ctx: RowContext) -> None:
     """``alpha●●``: the node name and one disk symbol per volume."""
     g = ctx.g
     t.append(v.node, STYLE["stale"] if v.stale else "")
+    if v.rs is not None and v.rs.raw.get("role") == "Primary":
+        t.append(g.primary, STYLE["primary"])
     if v.stale:
         t.append(g.stale, STYLE["alert"])
     if "DELETE" in v.flags:
@@ -287,23 +313,27 @@ def _build_cluster(name: str, ctx: RowContext) -> Row:
     health = _cluster_health(name, views, ctx)
     vols = _volumes(name, views, ctx)
     sev = health.severity
-    head = Text(no_wrap=True)
-    _mark(head, sev, g)
-    head.append(_fit(name, ctx.name_width, g), STYLE["name"])
-    role, rstyle = _role_text(views)
-    head.append(" ")
-    head.append(_fit(role, 16, g), rstyle)
-    for v in views:
+
+    def header() -> Text:
+        head = Text(no_wrap=True)
+        _mark(head, sev, g)
+        head.append(_fit(name, ctx.name_width, g), STYLE["name"])
+        role, rstyle = _role_text(views)
         head.append(" ")
-        _disk_cell(head, v, vols, ctx)
-    head.append("  ")
-    _quorum(head, [v.rs for v in views if v.rs is not None])
-    if not views:
-        head.append("  no replicas", STYLE["dim"])
-    lines = [head]
-    if sev > OK:
-        lines.extend(_cluster_details(views, vols, health, ctx))
-    return Row(name, sev, lines, [p.text for p in health.problems])
+        head.append(_fit(role, 16, g), rstyle)
+        for v in views:
+            head.append(" ")
+            _disk_cell(head, v, vols, ctx)
+        head.append("  ")
+        _quorum(head, [v.rs for v in views if v.rs is not None])
+        if not views:
+            head.append("  no replicas", STYLE["dim"])
+        return head
+
+    problems = [p.text for p in health.problems]
+    if sev == OK:
+        return Row(name, sev, None, problems, make=lambda: [header()], height=1)
+    return Row(name, sev, [header(), *_cluster_details(views, vols, health, ctx)], problems)
 
 
 def _cluster_details(views: list[_NodeView], vols: list[int], health: ResourceHealth,
@@ -379,18 +409,8 @@ def _kind(flags: set[str]) -> str:
 # -- mon mode ----------------------------------------------------------------------------
 
 
-def _build_mon(name: str, ctx: RowContext) -> Row:
+def _mon_header(rs: ResourceState, name: str, sev: int, ctx: RowContext) -> Text:
     g = ctx.g
-    st = next(iter(ctx.states.values()))
-    rs = st.resources.get(name)
-    if rs is None:  # vanished between listing and building
-        t = Text(no_wrap=True)
-        _mark(t, OK, g)
-        t.append(_fit(name, ctx.name_width, g), STYLE["name"])
-        t.append(" (gone)", STYLE["dim"])
-        return Row(name, OK, [t], [])
-    health = classify_resource(rs)
-    sev = health.severity
     role = rs.raw.get("role", "Unknown")
     head = Text(no_wrap=True)
     _mark(head, sev, g)
@@ -414,7 +434,25 @@ def _build_mon(name: str, ctx: RowContext) -> Row:
             head.append(sym, style if ok else STYLE["dim"])
     head.append("  ")
     _quorum(head, [rs])
-    lines = [head]
+    return head
+
+
+def _build_mon(name: str, ctx: RowContext) -> Row:
+    g = ctx.g
+    st = next(iter(ctx.states.values()))
+    rs = st.resources.get(name)
+    if rs is None:  # vanished between listing and building
+        t = Text(no_wrap=True)
+        _mark(t, OK, g)
+        t.append(_fit(name, ctx.name_width, g), STYLE["name"])
+        t.append(" (gone)", STYLE["dim"])
+        return Row(name, OK, [t], [])
+    health = classify_resource(rs)
+    sev = health.severity
+    if sev == OK:
+        return Row(name, sev, None, [], make=lambda: [_mon_header(rs, name, sev, ctx)],
+                   height=1)
+    lines = [_mon_header(rs, name, sev, ctx)]
     if sev > OK:
         for vol, dev in sorted(rs.devices.items()):
             disk = dev.raw.get("disk", "DUnknown")

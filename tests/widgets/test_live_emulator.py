@@ -31,7 +31,7 @@ async def test_resource_list_follows_a_live_emulated_cluster(tmp_path: Path) -> 
             row = w.row("legacy")
             assert row is not None and row.severity == 0, row and row.problems
             assert "Primary@eagle" in row.lines[0].plain
-            assert "eagle● rabbit●" in row.lines[0].plain
+            assert "eagle★● rabbit●" in row.lines[0].plain
             await world.cluster.node("rabbit").stop()
             await world.wait("eagle sees rabbit gone", lambda: (
                 (c := world.states["eagle"].resources["legacy"].connection_by_name("rabbit"))

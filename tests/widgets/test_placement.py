@@ -24,7 +24,7 @@ def test_cells_from_model_and_states(model: ClusterModel) -> None:
               "delta": "OFFLINE"}.__getitem__
     web = [c.text for c in row_cells(UNICODE, "web", nodes, model, states, status)]
     # primary + warning (a peer resyncs), DELETING, client (sees bravo Inconsistent), none
-    assert web == ["P●△ ", " ⊖  ", " ○△ ", "    "]
+    assert web == ["★●△ ", " ⊖  ", " ○△ ", "    "]
     fresh = [c.text for c in row_cells(UNICODE, "fresh", nodes, model, states, status)]
     assert fresh == [" ◇+ ", "    ", "    ", " ●⊘ "]  # pending tie-breaker; stale node
     model.resource("web", "bravo").flags.discard("DELETE")

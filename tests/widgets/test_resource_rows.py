@@ -28,7 +28,7 @@ def test_healthy_resource_is_one_line_with_role_disks_and_quorum() -> None:
     (line,) = [t.plain for t in row.lines]
     assert line.startswith("✓ web")
     assert "Primary@bravo" in line
-    assert "alpha●● bravo●● charlie○○" in line
+    assert "alpha●● bravo★●● charlie○○" in line
     assert line.rstrip().endswith("q:ok")
 
 
