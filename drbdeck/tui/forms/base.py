@@ -106,7 +106,7 @@ class FormScreen(ModalScreen[bool]):
                     with VerticalScroll(id="preview-scroll"):
                         yield Static("", id="preview")
             yield Static("", id="form-status")
-            yield Static("enter/ctrl+s send · esc cancel · tab next field"
+            yield Static("enter/ctrl+s send · esc cancel · tab next"
                          + (f" · {self.KEYS_HINT}" if self.KEYS_HINT else ""), id="form-keys")
 
     def on_mount(self) -> None:

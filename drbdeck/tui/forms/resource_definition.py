@@ -34,7 +34,7 @@ def volume_fields(n: int, size: str = "") -> list[TextField]:
 class ResourceDefinitionForm(FormScreen):
     TITLE: ClassVar[str] = "Create resource definition"
     ACTION: ClassVar[str] = "Create resource definition"
-    KEYS_HINT: ClassVar[str] = "ctrl+n/ctrl+x add/remove volume"
+    KEYS_HINT: ClassVar[str] = "ctrl+n add volume · ctrl+x remove"
     BINDINGS: ClassVar[list[BindingType]] = [
         *FormScreen.BINDINGS,
         Binding("ctrl+n", "add_volume", "Add volume"),
