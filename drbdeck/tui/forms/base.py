@@ -272,7 +272,7 @@ def render_preview(p: Preview) -> Text:
     for node, lines in p.commands.items():
         out.append(f"{node}:", style="bold")
         if not lines:
-            out.append(" (nothing to do)\n", style="dim")
+            out.append(" (no change on the node)\n", style="dim")
             continue
         out.append("\n")
         for line in lines:

@@ -45,6 +45,7 @@ class DeleteForm(FormScreen):
         super().__init__(backend, **context)
         self.what = what
         self.ACTION = f"Delete {TARGETS[what][0]}"  # type: ignore[misc]
+        self.TITLE = self.ACTION  # type: ignore[misc]
 
     def expected(self) -> str:
         """What the operator types: the object's own name (``rd/volume`` for a VD)."""
@@ -67,7 +68,7 @@ class DeleteForm(FormScreen):
         yield Static(f"Delete {self.describe()}.\nType [b]{self.expected()}[/b] to confirm.",
                      id="delete-what")
         yield TextField("Confirm", "confirm", check=checks.confirm(self.expected()),
-                        placeholder=self.expected())
+                        placeholder="(type the name)")
 
     def steps(self) -> list[Step]:
         c = self.context
