@@ -266,13 +266,11 @@ async def rg_create(request: web.Request) -> web.Response:
     pools = sf.str_list("storage_pool_list")
     if sf.opt_str("storage_pool"):
         pools = [sf.str("storage_pool"), *pools]
-    fn = getattr(ops, "rg_create", None)
-    if fn is None:
-        return not_implemented("Creating a resource group")
-    return answer(await fn(b.str("name"), place_count=sf.opt_int("place_count"),
-                           storage_pools=pools, description=b.opt_str("description") or "",
-                           props=b.props("props"), peer_slots=b.opt_int("peer_slots")),
-                  created=True)
+    return answer(await ops.rg_create(b.str("name"), place_count=sf.opt_int("place_count"),
+                                      storage_pools=pools,
+                                      description=b.opt_str("description") or "",
+                                      props=b.props("props"),
+                                      peer_slots=b.opt_int("peer_slots")), created=True)
 
 
 @routes.delete("/v1/resource-groups/{rg}")

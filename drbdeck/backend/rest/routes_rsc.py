@@ -163,10 +163,8 @@ async def vd_modify(request: web.Request) -> web.Response:
 
 @routes.delete(RD + "/volume-definitions/{vnr}")
 async def vd_delete(request: web.Request) -> web.Response:
-    fn = getattr(request.app[CTX].ops, "vd_delete", None)
-    if fn is None:
-        return not_implemented("Deleting a volume definition")
-    return answer(await fn(request.match_info["rd"], _vnr(request)))
+    return answer(await request.app[CTX].ops.vd_delete(request.match_info["rd"],
+                                                       _vnr(request)))
 
 
 # ---- resources ------------------------------------------------------------------------
@@ -299,23 +297,17 @@ async def rsc_make_available(request: web.Request) -> web.Response:
     ops = request.app[CTX].ops
     b = await read_body(request)
     _layers(b.str_list("layer_list"), "layer_list")
-    fn = getattr(ops, "make_available", None)
-    if fn is None:
-        return not_implemented("make-available")
-    return answer(await fn(request.match_info["rd"], request.match_info["node"],
-                           diskful=b.bool("diskful")), created=True)
+    return answer(await ops.make_available(request.match_info["rd"],
+                                           request.match_info["node"],
+                                           diskful=b.bool("diskful")), created=True)
 
 
 @routes.post(RD + "/autoplace")
 async def rsc_autoplace(request: web.Request) -> web.Response:
-    """Body checked into a ``PlaceRequest``; placed by ``ops.autoplace(rd, request)`` when
-    the facade offers it (else 501)."""
-    ops = request.app[CTX].ops
+    """Body checked into a ``PlaceRequest``; placed by ``ops.autoplace(rd, request)``."""
     req, _extras = place_request(await read_body(request))
-    fn = getattr(ops, "autoplace", None)
-    if fn is None:
-        return not_implemented("Auto-place")
-    return answer(await fn(request.match_info["rd"], req), created=True)
+    return answer(await request.app[CTX].ops.autoplace(request.match_info["rd"], req),
+                  created=True)
 
 
 @routes.get("/v1/events/drbd")
