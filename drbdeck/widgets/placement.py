@@ -101,6 +101,7 @@ class PlacementMatrix(ScrollView, can_focus=True):
         self._cache: LRUCache[str, tuple[Strip, int]] = LRUCache(2048)
         self._link: dict[str, str] = {}
         self._styles: dict[str, Style] = {}
+        self._last_shape: tuple[object, ...] = ()
         self._dirty: set[str] = set()
         self._all_dirty = False
         self.cursor_row = 0
@@ -263,6 +264,7 @@ class PlacementMatrix(ScrollView, can_focus=True):
         self._row_index = {n: i for i, n in enumerate(self._rows)}
         self._cols = matrix_nodes(self._model, self._states)
         self._link = {n: self._status(n) for n in self._cols}
+        self._last_shape = self._shape()
         longest = max((len(n) for n in self._rows), default=8)
         self._name_w = max(10, min(_MAX_NAME, longest) + 3)
         node_w = max((len(n) for n in self._cols), default=CELL_WIDTH)
@@ -287,7 +289,13 @@ class PlacementMatrix(ScrollView, can_focus=True):
                 self._cache.clear()  # a whole column changed
                 self.refresh()
         if self._all_dirty:
-            self._rebuild()
+            self._all_dirty = False
+            self._dirty.clear()
+            if self._shape() != self._last_shape:
+                self._rebuild()
+            else:  # same resources and nodes (the common case): repaint what is visible
+                self._cache.clear()
+                self.refresh()
             return
         if not self._dirty:
             return
@@ -305,6 +313,14 @@ class PlacementMatrix(ScrollView, can_focus=True):
             if top <= i < top + self._body_height:
                 width = self.scrollable_content_region.width
                 self.refresh(Region(0, i - top + self._top, width, 1))
+
+    def _shape(self) -> tuple[object, ...]:
+        """Cheap fingerprint of the row and column sets (counts per node and model)."""
+        m = self._model
+        return (
+            (len(m.rds), len(m.nodes), len(m.resources)) if m is not None else None,
+            tuple((n, len(st.resources)) for n, st in self._states.items()),
+        )
 
     def _exists(self, name: str) -> bool:
         if self._model is not None and name in self._model.rds:

@@ -51,6 +51,19 @@ __all__ = ["ResourceList"]
 _MAX_NAME_WIDTH = 40
 
 
+def _model_signatures(model: ClusterModel | None) -> dict[str, tuple[object, ...]]:
+    """Per resource definition: what the list shows of the desired state (volumes,
+    replicas with node-id and flags), to find the rows a model change touched."""
+    if model is None:
+        return {}
+    out: dict[str, tuple[object, ...]] = {}
+    of_rd = model.resources.of_rd
+    for k, rd in model.rds.items():
+        reps = tuple(sorted((r.node, r.node_id, tuple(sorted(r.flags))) for r in of_rd(k)))
+        out[rd.name] = (tuple(sorted(rd.volumes)), reps)
+    return out
+
+
 class ResourceList(ScrollView, can_focus=True):
     """Resources, problem-first; one line when healthy, expanded when degraded."""
 
@@ -117,6 +130,7 @@ class ResourceList(ScrollView, can_focus=True):
         self._cursor: str | None = None
         self._link: dict[str, str] = {}  # node -> last seen link status
         self._has_states = False
+        self._sigs: dict[str, tuple[object, ...]] = {}
         #: repaint ticks that did work, and rows rebuilt in total (for tests/benchmarks)
         self.ticks = 0
         self.rows_built = 0
@@ -130,9 +144,27 @@ class ResourceList(ScrollView, can_focus=True):
         node_status: Callable[[str], str] | None = None,
     ) -> None:
         """Show ``states`` (cluster: one per node, with the model; mon: one, no model)."""
+        old = self._ctx
         self._ctx = RowContext(states, model, node_status, g=self._g, clock=self._clock,
-                               stale_since=self._ctx.stale_since)
+                               stale_since=old.stale_since)
         self._has_states = bool(states)
+        sigs = _model_signatures(model)
+        same_shape = (
+            bool(self._rows)
+            and states is old.states
+            and (model is None) == (old.model is None)
+            and (node_status is None) == (old.node_status is None)
+        )
+        if same_shape:
+            # The console calls this again after every model change: rebuild only the
+            # resources whose desired replicas changed, not all ten thousand rows.
+            prev = self._sigs
+            self._dirty.update(n for n in sigs.keys() | prev.keys() if sigs.get(n) != prev.get(n))
+            self._sigs = sigs
+            if self.is_mounted:
+                self._tick()
+            return
+        self._sigs = sigs
         self._link = {n: self._ctx.status(n) for n in self._node_names()}
         self._rebuild_all()
 

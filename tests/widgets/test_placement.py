@@ -101,3 +101,19 @@ async def test_empty_matrix() -> None:
         assert "No nodes and no resources." in _lines(app)[1]
         await pilot.press("down", "right", "enter")
         assert app.query_one(PlacementMatrix).cursor_cell is None
+
+
+async def test_mark_dirty_without_a_name() -> None:
+    states = cluster(NODES, ["a", "b"])
+    app = placement_app(None, {})
+    async with app.run_test(size=(80, 24)) as pilot:
+        w = app.query_one(PlacementMatrix)
+        w.set_data(None, states)  # no listeners: the caller marks everything dirty
+        start_resync(states, "b", "alpha", "bravo", NODES, done=20.0)
+        w.mark_dirty()
+        await pilot.pause(0.35)
+        assert " 20%" in _lines(app)[2]
+        states["charlie"].feed("create resource name:c role:Secondary")
+        w.mark_dirty()
+        await pilot.pause(0.35)
+        assert w.rows == ["a", "b", "c"]

@@ -149,3 +149,23 @@ async def test_resync_start_in_mon_mode_updates_bar() -> None:
         progress(states, "r", "alpha", "charlie", NODES, 55.0)
         await pilot.pause(0.35)
         assert "55.0%" in _screen(app)
+
+
+async def test_set_states_again_after_a_model_change_rebuilds_only_touched_rows(
+    model: ClusterModel,
+) -> None:
+    states = cluster(NODES, ["web", *[f"r{i}" for i in range(50)]],
+                     diskless={"web": ["charlie"]})
+    status = {"alpha": "ONLINE", "bravo": "ONLINE", "charlie": "ONLINE", "delta": "ONLINE"}
+    app = list_app(states, model=model, node_status=status.__getitem__)
+    async with app.run_test(size=(100, 30)) as pilot:
+        w = app.query_one(ResourceList)
+        built = w.rows_built
+        model.resource("web", "alpha").flags.add("DELETE")  # as rsc_delete does
+        w.set_states(states, model, status.__getitem__)
+        await pilot.pause()
+        assert w.rows_built == built + 1
+        assert "alpha⊖" in w.row("web").lines[0].plain  # type: ignore[union-attr]
+        assert w.move_cursor_to("web") and w.cursor_resource == "web"
+        await pilot.pause()
+        assert "alpha⊖" in _screen(app)
