@@ -161,3 +161,26 @@ def test_hostile_or_wrong_backing_is_refused(server: Server, driver: str, backin
     if backing != "vg0":  # a fine VG name for beta's LVM pool; the others are not
         _refused(server, "sp", "sp", "beta", "pool1", "StorDriver/StorPoolName", backing,
                  text=text if driver == "lvm" else "for LVM")
+
+
+def test_rg_modify_and_set_property(server: Server) -> None:
+    _cluster(server)
+    ok(server, "rg", "c", "web")
+    ok(server, "rg", "m", "web", "--place-count", "3", "-s", "pool1", "--description", "www")
+    g = server.ops.model.rg("web")
+    assert (g.place_count, g.storage_pools, g.description) == (3, ["pool1"], "www")
+    ok(server, "rg", "sp", "web", "DrbdOptions/Net/max-buffers", "8000")
+    ok(server, "rg", "sp", "web", "--aux", "team", "ops")
+    assert g.props == {"DrbdOptions/Net/max-buffers": "8000", "Aux/team": "ops"}
+    ok(server, "rg", "spawn", "web", "site1", "1G")
+    assert len(_layout(server, "site1")) == 3
+    from drbdeck.backend.runtime.desired_map import desired_for_node
+    d = desired_for_node(server.ops.model, "alpha").resources["site1"]
+    assert d.config.net["max-buffers"] == "8000"
+    ok(server, "rg", "sp", "web", "DrbdOptions/Net/max-buffers")
+    assert "DrbdOptions/Net/max-buffers" not in g.props
+    _refused(server, "rg", "sp", "web", "NoSuch", "1", text="NoSuch")
+    _refused(server, "rg", "sp", "web", "DrbdOptions/Net/max-buffers", "lots",
+             text="Value is not a number")
+    _refused(server, "rg", "sp", "ghost", "Aux/x", "1", text="not found")
+    _refused(server, "rg", "m", "web", "-s", "a;b", text="Invalid storage pool name")

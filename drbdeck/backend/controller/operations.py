@@ -220,6 +220,20 @@ class Operations:
             tx, rg, rd, list(sizes_kib), request=request, definitions_only=definitions_only,
             external_name=external_name, is_online=self.is_connected))
 
+    async def rg_modify(self, name: str, *, override: dict[str, str] | None = None,
+                        delete: Sequence[str] = (), place_count: int | None = None,
+                        storage_pools: Sequence[str] | None = None,
+                        description: str | None = None) -> list[rc.ApiCallRc]:
+        return await self._run(rc.MASK_MOD, rc.MASK_RSC_GRP, lambda tx: ops_spawn.rg_modify(
+            tx, name, override=dict(override or {}), delete=list(delete),
+            place_count=place_count, storage_pools=storage_pools, description=description))
+
+    async def rg_set_property(self, name: str, key: str,
+                              value: str | None) -> list[rc.ApiCallRc]:
+        if value is None:
+            return await self.rg_modify(name, delete=[key])
+        return await self.rg_modify(name, override={key: value})
+
     async def rg_delete(self, name: str) -> list[rc.ApiCallRc]:
         return await self._run(rc.MASK_DEL, rc.MASK_RSC_GRP,
                                lambda tx: ops_spawn.rg_delete(tx, name))

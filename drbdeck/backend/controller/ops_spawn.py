@@ -1,4 +1,5 @@
-"""Resource-group life cycle: ``rg spawn RG RSC SIZE…`` (RD + VDs + auto-place), ``rg d``.
+"""Resource-group life cycle: ``rg spawn RG RSC SIZE…`` (RD + VDs + auto-place), ``rg m``
+/ ``rg sp``, ``rg d``.
 
 Why one function over three operations: LINSTOR runs the steps one after another and can
 leave an RD without replicas when placement fails; here they run in the caller's single
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 
 from drbdeck.backend.controller import answers as ans
 from drbdeck.backend.controller import apicall as rc
-from drbdeck.backend.controller import ops_place, ops_rd
+from drbdeck.backend.controller import names, ops_place, ops_rd, props
 from drbdeck.backend.controller.model import DEFAULT_RG
 from drbdeck.backend.controller.ops_node import Result
 from drbdeck.backend.controller.store import Transaction
@@ -63,3 +64,40 @@ def rg_delete(tx: Transaction, name: str) -> Result:
     tx.delete(rg)
     return [ans.deleted(rc.MASK_RSC_GRP, f"resource group '{rg.name}'", rg.uuid,
                         RscGrp=rg.name)], set()
+
+
+def rg_modify(tx: Transaction, name: str, *, override: dict[str, str],
+              delete: Sequence[str], place_count: int | None = None,
+              storage_pools: Sequence[str] | None = None,
+              description: str | None = None) -> Result:
+    """``rg sp RG KEY [VALUE]`` / ``rg m RG [--place-count N] [-s POOL…]``.
+
+    The group's settings apply to RDs spawned or placed later; its ``DrbdOptions/*``
+    props reach the running resources of every RD in the group (their nodes are updated).
+    """
+    rg = tx.model.rg(name)
+    props.check_all(props.Kind.RSC_GRP, override)
+    if place_count is not None and not 1 <= place_count <= 32:
+        raise rc.error(rc.FAIL_INVLD_PLACE_COUNT,
+                       f"Invalid place count '{place_count}': must be 1 to 32.", RscGrp=rg.name)
+    pools = [names.storage_pool_name(p) for p in storage_pools] \
+        if storage_pools is not None else None
+    tx.edit(rg)
+    rg.props.update(override)
+    for k in delete:
+        rg.props.pop(k, None)
+    if place_count is not None:
+        rg.place_count = place_count
+    if pools is not None:
+        rg.storage_pools = pools
+    if description is not None:
+        rg.description = description
+    out = [ans.props_set(rc.MASK_MOD, rc.MASK_RSC_GRP, sorted(override))] if override else []
+    out.append(ans.modified(rc.MASK_RSC_GRP, f"resource group '{rg.name}'", rg.uuid,
+                            RscGrp=rg.name))
+    nodes: set[str] = set()
+    if any(k.startswith("DrbdOptions/") for k in [*override, *delete]):
+        for rd in tx.model.rds.values():
+            if rd.resource_group.upper() == rg.name.upper():
+                nodes |= {r.node for r in tx.model.resources_of_rd(rd.name)}
+    return out, nodes

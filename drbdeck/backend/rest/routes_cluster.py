@@ -273,6 +273,29 @@ async def rg_create(request: web.Request) -> web.Response:
                                       peer_slots=b.opt_int("peer_slots")), created=True)
 
 
+@routes.put("/v1/resource-groups/{rg}")
+async def rg_modify(request: web.Request) -> web.Response:
+    ops = request.app[CTX].ops
+    b = await read_body(request)
+    sf = b.obj("select_filter") or Body({}, "select_filter")
+    unsupported = sorted(k for k, v in sf.data.items()
+                         if v is not None and k not in _RG_FILTER_SUPPORTED)
+    if unsupported:
+        return not_implemented("Resource group select filter " + ", ".join(unsupported))
+    pools: list[str] | None = None
+    if sf.has("storage_pool_list") or sf.opt_str("storage_pool"):
+        pools = sf.str_list("storage_pool_list")
+        if sf.opt_str("storage_pool"):
+            pools = [sf.str("storage_pool"), *pools]
+    override, delete = props_change(b)
+    rg = ops.model.rgs.get(request.match_info["rg"])
+    delete = expand_namespaces(rg.props if rg else {}, delete)
+    return answer(await ops.rg_modify(request.match_info["rg"], override=override,
+                                      delete=delete, place_count=sf.opt_int("place_count"),
+                                      storage_pools=pools,
+                                      description=b.opt_str("description")))
+
+
 @routes.delete("/v1/resource-groups/{rg}")
 async def rg_delete(request: web.Request) -> web.Response:
     return answer(await request.app[CTX].ops.rg_delete(request.match_info["rg"]))

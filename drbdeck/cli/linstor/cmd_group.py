@@ -1,4 +1,4 @@
-"""``resource-group`` / ``rg``: create, list, delete, spawn.
+"""``resource-group`` / ``rg``: create, list, modify, set-property, delete, spawn.
 
 Resource groups carry an auto-place select filter; ``rg spawn`` makes an RD with its VDs
 from one and places it. Bodies follow python-linstor (an empty ``select_filter`` object
@@ -12,7 +12,7 @@ import argparse
 from typing import Any
 
 from drbdeck.cli.linstor.cmd_definitions import int_in, size_kib
-from drbdeck.cli.linstor.request import Request, query, seg
+from drbdeck.cli.linstor.request import Request, props_change, query, seg
 from drbdeck.cli.linstor.spec import Command, Group
 from drbdeck.cli.linstor.tables import render_table
 
@@ -102,6 +102,32 @@ def build_delete(a: argparse.Namespace) -> list[Request]:
     return [Request("DELETE", f"/v1/resource-groups/{seg(a.name)}")]
 
 
+def _configure_modify(p: argparse.ArgumentParser) -> None:
+    _configure_filter(p)
+    p.add_argument("--description")
+    p.add_argument("name", metavar="NAME")
+
+
+def build_modify(a: argparse.Namespace) -> list[Request]:
+    body: dict[str, Any] = {"select_filter": select_filter(a)}
+    if a.description is not None:
+        body["description"] = a.description
+    return [Request("PUT", f"/v1/resource-groups/{seg(a.name)}", body)]
+
+
+def _configure_set_property(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--aux", action="store_true")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("key", metavar="KEY")
+    p.add_argument("value", metavar="VALUE", nargs="?")
+
+
+def build_set_property(a: argparse.Namespace) -> list[Request]:
+    key = _aux(a.key) if a.aux else a.key
+    body = {"select_filter": {}, **props_change(key, a.value)}  # as python-linstor sends
+    return [Request("PUT", f"/v1/resource-groups/{seg(a.name)}", body)]
+
+
 def _configure_spawn(p: argparse.ArgumentParser) -> None:
     p.add_argument("--partial", action="store_true")
     p.add_argument("--definitions-only", action="store_true")
@@ -129,6 +155,10 @@ GROUP = Group(
         Command("create", ("c",), "create a resource group", _configure_create, build_create),
         Command("list", ("l", "ls"), "list resource groups", _configure_list, build_list,
                 show_groups),
+        Command("modify", ("m",), "change a resource group's auto-place settings",
+                _configure_modify, build_modify),
+        Command("set-property", ("sp",), "set (or, without VALUE, delete) a property",
+                _configure_set_property, build_set_property),
         Command("delete", ("d",), "delete a resource group", _configure_name, build_delete),
         Command("spawn-resources", ("spawn",), "create and place a resource from a group",
                 _configure_spawn, build_spawn),
