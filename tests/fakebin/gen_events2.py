@@ -3,12 +3,15 @@
 ``gen_events2.py N R T`` prints an initial dump of N three-node resources ``resNNNN``
 (local Secondary, bravo diskful and resyncing, charlie diskless), ``exists -``, then R
 ``change peer-device … done:X`` lines per second for T seconds, spread over random
-resources, flushed every 50 lines. The local node is the SyncTarget, so both drbdeck mon
-and drbdmon (which shows progress only on the target side) have something to draw.
+resources, flushed every 50 lines. With ``GEN_GATE=FILE`` the changes start only once FILE
+exists, so a benchmark can start its clock after both monitors have drawn the dump.
+The local node is the SyncTarget, so both drbdeck mon and drbdmon (which shows progress
+only on the target side) have something to draw.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 import time
@@ -46,6 +49,9 @@ def main(argv: list[str]) -> int:
     out = sys.stdout
     out.write(dump(n))
     out.flush()
+    gate = os.environ.get("GEN_GATE")
+    while gate and not os.path.exists(gate):
+        time.sleep(0.05)
     rnd = random.Random(1)
     done = [0.0] * n
     start = time.monotonic()
