@@ -16,9 +16,18 @@ from textual.strip import Strip
 __all__ = ["crop", "text_strip"]
 
 
-def text_strip(text: Text, console: Console, base: Style | None = None) -> Strip:
-    """Render a one-line Text to an uncropped Strip (newlines/overflow are not wrapped)."""
+def text_strip(
+    text: Text, console: Console, base: Style | None = None, no_color: bool = False
+) -> Strip:
+    """Render a one-line Text to an uncropped Strip (newlines/overflow are not wrapped).
+
+    ``no_color`` (the app's NO_COLOR): drop the Text's colours but keep bold/dim/reverse.
+    Textual would otherwise turn them into greys by luminance, and dark red on a dark
+    background is unreadable; the symbols and words carry the meaning anyway.
+    """
     segments = [s for s in text.render(console) if s.text != "\n"]
+    if no_color:
+        segments = list(Segment.remove_color(segments))
     strip = Strip(segments, text.cell_len)
     if base is not None:
         strip = strip.apply_style(base)

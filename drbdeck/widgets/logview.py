@@ -262,6 +262,9 @@ class LogView(ScrollView, can_focus=True):
         self._follow = True
         self.scroll_end(animate=False, immediate=True, x_axis=False)
 
+    def _strip(self, text: Text) -> Strip:
+        return text_strip(text, self.app.console, self.rich_style, self.app.no_color)
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         line = scroll_y + y
@@ -270,13 +273,12 @@ class LogView(ScrollView, can_focus=True):
         if line >= len(self._shown):
             if line == 0 and not self._shown:
                 msg = "No log lines match the filter." if self._filter else "Log is empty."
-                return crop(text_strip(Text(msg, "italic"), self.app.console, base),
+                return crop(self._strip(Text(msg, "italic")),
                             scroll_x, width, line, base)
             return blank(width, base)
         strip = self._cache.get(line)
         if strip is None:
-            strip = text_strip(self._format(self._entry(self._shown[line])),
-                               self.app.console, base)
+            strip = self._strip(self._format(self._entry(self._shown[line])))
             self._cache[line] = strip
         return crop(strip, scroll_x, width, line, base)
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
@@ -187,6 +188,9 @@ class PlacementMatrix(ScrollView, can_focus=True):
         self._update_size()
         self.refresh()
 
+    def _strip(self, text: Text) -> Strip:
+        return text_strip(text, self.app.console, self.rich_style, self.app.no_color)
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         base = self.rich_style
@@ -194,17 +198,29 @@ class PlacementMatrix(ScrollView, can_focus=True):
             return self._header(width, base)
         if self.show_legend and y == self.scrollable_content_region.height - 1:
             t = matrix_legend(self._g)
-            return text_strip(t, self.app.console, base).crop_extend(0, width, base)
+            return self._strip(t).crop_extend(0, width, base)
         if not self._rows:
             if y == 1:
                 msg = "No resources." if self._cols else "No nodes and no resources."
-                return text_strip(Text(msg, "italic"), self.app.console, base).crop_extend(
+                return self._strip(Text(msg, "italic")).crop_extend(
                     0, width, base)
             return blank(width, base)
         idx = int(self.scroll_offset.y) + y - self._top
         if idx < 0 or idx >= len(self._rows):
             return blank(width, base)
         return self._row_strip(idx, width, base)
+
+    def on_click(self, event: events.Click) -> None:
+        """Click puts the cell cursor under the pointer; double-click selects the cell."""
+        if not self._rows or not self._cols or event.y < self._top or event.x < self._name_w:
+            return
+        row = int(self.scroll_offset.y) + event.y - self._top
+        col = (int(self.scroll_offset.x) + event.x - self._name_w) // self._col_w
+        if row >= len(self._rows) or col >= len(self._cols):
+            return
+        self.action_move(col - self.cursor_col, row - self.cursor_row)
+        if event.chain >= 2:
+            self.action_select()
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -347,7 +363,7 @@ class PlacementMatrix(ScrollView, can_focus=True):
         head = Text(no_wrap=True)
         label = f"{len(self._rows)} rsc" if len(self._rows) else "resource"
         head.append(label[: self._name_w - 1].ljust(self._name_w), "bold")
-        name_part = text_strip(head, self.app.console, base)
+        name_part = self._strip(head)
         cols = Text(no_wrap=True)
         for i, node in enumerate(self._cols):
             s = self._link.get(node, "ONLINE")
@@ -360,7 +376,7 @@ class PlacementMatrix(ScrollView, can_focus=True):
                 style += " " + STYLE["alert"]
             cols.append(shown.center(cw), style)
             cols.append(" ")
-        return self._join(name_part, text_strip(cols, self.app.console, base), width, base)
+        return self._join(name_part, self._strip(cols), width, base)
 
     def _join(self, left: Strip, right: Strip, width: int, base: Style) -> Strip:
         sx = int(self.scroll_offset.x)
@@ -381,7 +397,10 @@ class PlacementMatrix(ScrollView, can_focus=True):
             for c in cells:
                 style = self._styles.get(c.style)
                 if style is None:
-                    style = self._styles[c.style] = Style.parse(c.style)
+                    style = Style.parse(c.style)
+                    if self.app.no_color:
+                        style = style.without_color
+                    self._styles[c.style] = style
                 segs.append(Segment(pad + c.text + rest, base + style))
             strip = Strip(segs, len(cells) * self._col_w)
             cached = (strip, sev)
@@ -394,7 +413,7 @@ class PlacementMatrix(ScrollView, can_focus=True):
             self._g.ellipsis
         label.append(" " + shown.ljust(self._name_w - 2),
                      "bold reverse" if idx == self.cursor_row and self.has_focus else "bold")
-        left = text_strip(label, self.app.console, base)
+        left = self._strip(label)
         if idx == self.cursor_row and self._cols:
             c0 = self.cursor_col * self._col_w
             strip = Strip.join([

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -219,6 +220,9 @@ class ResourceList(ScrollView, can_focus=True):
         self._reorder()
         self.refresh()
 
+    def _strip(self, text: Text) -> Strip:
+        return text_strip(text, self.app.console, self.rich_style, self.app.no_color)
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         line = scroll_y + y
@@ -226,8 +230,7 @@ class ResourceList(ScrollView, can_focus=True):
         base = self.rich_style
         if not self._order:
             if line == 0:
-                strip = text_strip(Text(self._empty_text(), style="italic"), self.app.console,
-                                   base)
+                strip = self._strip(Text(self._empty_text(), style="italic"))
                 return crop(strip, scroll_x, width, line, base)
             return blank(width, base)
         if line >= self._lines:
@@ -238,7 +241,7 @@ class ResourceList(ScrollView, can_focus=True):
         strip = self._strips.get((name, k))
         if strip is None:
             row = self._rows[name]
-            strip = text_strip(row.lines[k], self.app.console, base) if k < row.height \
+            strip = self._strip(row.lines[k]) if k < row.height \
                 else blank(0, base)
             self._strips[(name, k)] = strip
         if strip.cell_length > width > 1:  # cut: say so instead of hiding it
@@ -248,6 +251,15 @@ class ResourceList(ScrollView, can_focus=True):
             strip = strip.extend_cell_length(width, base)
             strip = strip.apply_style(Style(reverse=True, bold=self.has_focus))
         return crop(strip, 0, width, line, base)
+
+    def on_click(self, event: events.Click) -> None:
+        """Click moves the cursor to the resource under the pointer; double-click opens it."""
+        line = int(self.scroll_offset.y) + event.y
+        if not self._order or not 0 <= line < self._lines:
+            return
+        self._set_cursor(self._order[bisect_right(self._starts, line) - 1])
+        if event.chain >= 2:
+            self.action_select()
 
     # -- actions ---------------------------------------------------------------------------
 

@@ -117,3 +117,17 @@ async def test_mark_dirty_without_a_name() -> None:
         w.mark_dirty()
         await pilot.pause(0.35)
         assert w.rows == ["a", "b", "c"]
+
+
+async def test_click_moves_cursor_and_double_click_selects() -> None:
+    states = cluster(NODES, ["a", "b", "c"])
+    app = placement_app(None, states)
+    async with app.run_test(size=(80, 24)) as pilot:
+        w = app.query_one(PlacementMatrix)
+        x = w._name_w + 2 * w._col_w + 1  # third column
+        await pilot.click(PlacementMatrix, offset=(x, 3))  # third row
+        assert w.cursor_cell == ("c", "charlie")
+        await pilot.click(PlacementMatrix, offset=(x, 2), times=2)
+        await pilot.pause()
+        sel = [m for m in app.messages if isinstance(m, PlacementMatrix.Selected)]
+        assert [(m.resource, m.node) for m in sel] == [("b", "charlie")]

@@ -169,3 +169,30 @@ async def test_set_states_again_after_a_model_change_rebuilds_only_touched_rows(
         assert w.move_cursor_to("web") and w.cursor_resource == "web"
         await pilot.pause()
         assert "alpha⊖" in _screen(app)
+
+
+async def test_no_color_keeps_symbols_and_drops_colours(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("NO_COLOR", "1")
+    states = cluster(NODES, ["a", "b"])
+    disconnect(states, "b", "alpha", "bravo", NODES)
+    app = list_app(states, ascii=False)
+    async with app.run_test(size=(80, 24)):
+        assert app.no_color
+        w = app.query_one(ResourceList)
+        base = w.rich_style
+        for y in range(4):
+            strip = w.render_line(y)
+            assert {s.style.color for s in strip if s.style} <= {base.color}, y
+        assert w.render_line(0).text.startswith("✗ b")  # the symbol still says "alert"
+
+
+async def test_click_and_double_click() -> None:
+    app = list_app(demo_states(12))
+    async with app.run_test(size=(80, 24)) as pilot:
+        w = app.query_one(ResourceList)
+        await pilot.click(ResourceList, offset=(5, 5))  # res07's first line (res05 has 5)
+        assert w.cursor_resource == "res07"
+        await pilot.click(ResourceList, offset=(5, 13), times=2)
+        await pilot.pause()
+        sel = [m.resource for m in app.messages if isinstance(m, ResourceList.Selected)]
+        assert sel == [w.cursor_resource] and sel[0] not in ("res05", "res07")
