@@ -67,6 +67,9 @@ class Preview:
     answers: list[rc.ApiCallRc] = field(default_factory=list)
     commands: dict[str, list[str]] = field(default_factory=dict)  # node → lines, in order
     files: dict[str, dict[str, str]] = field(default_factory=dict)  # node → path → text
+    #: node → resource → what the node holds after the change, for the resources the
+    #: operation touched ("diskful on pool1", "diskless", "tie-breaker", "removed")
+    roles: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -284,6 +287,7 @@ def preview_steps(store: Store | ClusterModel, steps: Iterable[Step], *,
                 return
             result.answers += [e.with_context(op_mask, obj_mask) for e in entries]
             touched |= t
+        _roles(tx, result.roles)
         for n in sorted(touched):
             node = model.nodes.get(n)
             if node is None or not node.has_connection:
@@ -315,6 +319,22 @@ def preview_steps(store: Store | ClusterModel, steps: Iterable[Step], *,
         result.files[name] = {res_path(n): rp.write for n, rp in plan.resources.items()
                               if rp.write is not None}
     return result
+
+
+def _roles(tx: Transaction, out: dict[str, dict[str, str]]) -> None:
+    """What each replica of the resource definitions the transaction touched is now."""
+    rds = {k.split("\x00")[0] for kind, k in tx.touched if kind in ("rd", "rsc")}
+    for rd in sorted(rds):
+        for r in tx.model.resources_of_rd(rd):
+            if "DELETE" in r.flags:
+                what = "removed"
+            elif "TIE_BREAKER" in r.flags:
+                what = "tie-breaker"
+            elif r.diskless:
+                what = "diskless"
+            else:
+                what = f"diskful on {r.storage_pool}"
+            out.setdefault(r.node, {})[r.rd] = what
 
 
 def _rolled_back(store: Store | ClusterModel, fn: Callable[[Transaction], None]) -> None:

@@ -159,3 +159,12 @@ async def test_steps_run_in_one_rolled_back_transaction(ops: Operations) -> None
            Step("rsc_create", ("db", ["alpha"]), {"storage_pool": "pool1"})]
     q = _unchanged(ops, lambda: preview_steps(ops.store, bad))
     assert not q.ok and q.commands == {}
+
+
+async def test_roles_say_what_each_node_holds(ops: Operations) -> None:
+    p = preview(ops.store, "autoplace", "web", PlaceRequest(place_count=2),
+                is_online=lambda n: n in ONLINE)
+    assert sorted(p.roles.values(), key=str) == sorted(
+        [{"web": "diskful on pool1"}, {"web": "diskful on pool1"}, {"web": "tie-breaker"}],
+        key=str)
+    assert not ops.model.resources_of_rd("web")

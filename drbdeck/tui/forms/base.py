@@ -271,6 +271,10 @@ def render_preview(p: Preview) -> Text:
         return out
     for node, lines in p.commands.items():
         out.append(f"{node}:", style="bold")
+        roles = p.roles.get(node, {})
+        if roles:
+            out.append(" (" + ", ".join(f"{r} {w}" for r, w in roles.items()) + ")",
+                       style="italic")
         if not lines:
             out.append(" (no change on the node)\n", style="dim")
             continue
