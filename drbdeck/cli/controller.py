@@ -149,4 +149,6 @@ def main(argv: list[str], config: Config) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    # asyncssh logs every channel open/close at INFO: thousands of lines per full sync
+    logging.getLogger("asyncssh").setLevel(logging.WARNING)
     return asyncio.run(serve(db, host, port, config))
