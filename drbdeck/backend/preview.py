@@ -24,7 +24,7 @@ controller's operations are serialized there too), never from a worker thread.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable, Coroutine, Iterable, Mapping
+from collections.abc import Callable, Container, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +47,7 @@ from drbdeck.backend.runtime.desired_map import (
     DEFAULT_EXTENT_KIB,
     LVM_PROVIDERS,
     desired_for_node,
+    desired_resource,
     split_backing,
 )
 from drbdeck.collectors.drbdstate import DrbdState
@@ -70,6 +71,8 @@ class Preview:
     #: node → resource → what the node holds after the change, for the resources the
     #: operation touched ("diskful on pool1", "diskless", "tie-breaker", "removed")
     roles: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: node → resources left out of the preview (``max_resources``)
+    left_out: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -240,7 +243,8 @@ def preview(store: Store | ClusterModel, op: str, *args: Any,
             states: Mapping[str, DrbdState] | None = None,
             initial_done: Iterable[str] | Callable[[str], bool] = (),
             is_online: Callable[[str], bool] | None = None,
-            default_ssh_port: int = 22, **kwargs: Any) -> Preview:
+            default_ssh_port: int = 22, max_resources: int | None = None,
+            **kwargs: Any) -> Preview:
     """What ``await ops.<op>(*args, **kwargs)`` would do, computed without changing anything.
 
     ``states``: the nodes' live events2 models by node name (what DRBD runs now);
@@ -251,17 +255,22 @@ def preview(store: Store | ClusterModel, op: str, *args: Any,
     """
     return preview_steps(store, [Step(op, args, kwargs)], states=states,
                          initial_done=initial_done, is_online=is_online,
-                         default_ssh_port=default_ssh_port)
+                         default_ssh_port=default_ssh_port, max_resources=max_resources)
 
 
 def preview_steps(store: Store | ClusterModel, steps: Iterable[Step], *,
                   states: Mapping[str, DrbdState] | None = None,
                   initial_done: Iterable[str] | Callable[[str], bool] = (),
                   is_online: Callable[[str], bool] | None = None,
-                  default_ssh_port: int = 22) -> Preview:
+                  default_ssh_port: int = 22, max_resources: int | None = None) -> Preview:
     """Several calls in a row (e.g. ``rd_create`` then its ``vd_create`` calls) in ONE
     rolled-back transaction; the first refusal ends the run (later steps would only fail
-    for its sake), as the console sends them in order and stops at an error."""
+    for its sake), as the console sends them in order and stops at an error.
+
+    ``max_resources``: when a change reaches every resource of a node (controller or
+    resource-group props), preview only the first so many per node (by name) and count
+    the rest in ``left_out`` — rendering thousands of files must not freeze a console.
+    """
     bodies = [(s.op, *capture(s.op, *s.args, is_online=is_online,
                               default_ssh_port=default_ssh_port, **dict(s.kwargs)))
               for s in steps]
@@ -275,6 +284,8 @@ def preview_steps(store: Store | ClusterModel, steps: Iterable[Step], *,
     nodes: set[str] = set()
     new_nodes: set[str] = set()
     refused: list[rc.ApiCallRc] = []
+    scope: list[set[str] | None] = [None]
+    limits: dict[str, set[str]] = {}
 
     def run(tx: Transaction) -> None:
         before_nodes = {key(n) for n in model.nodes}
@@ -288,6 +299,7 @@ def preview_steps(store: Store | ClusterModel, steps: Iterable[Step], *,
             result.answers += [e.with_context(op_mask, obj_mask) for e in entries]
             touched |= t
         _roles(tx, result.roles)
+        scope[0] = _scope(tx)
         for n in sorted(touched):
             node = model.nodes.get(n)
             if node is None or not node.has_connection:
@@ -295,7 +307,13 @@ def preview_steps(store: Store | ClusterModel, steps: Iterable[Step], *,
             nodes.add(node.name)
             if key(node.name) not in before_nodes:
                 new_nodes.add(node.name)
-            after[node.name] = desired_for_node(model, node.name, initial_done=done)
+            if scope[0] is None and max_resources is not None:
+                names = sorted((r.rd for r in model.resources_on_node(node.name)), key=key)
+                if len(names) > max_resources:
+                    result.left_out[node.name] = len(names) - max_resources
+                    limits[node.name] = {key(n) for n in names[:max_resources]}
+            after[node.name] = _desired(model, node.name,
+                                        limits.get(node.name, scope[0]), done)
             extents[node.name] = _vg_extents(model, node.name)
 
     try:
@@ -308,7 +326,7 @@ def preview_steps(store: Store | ClusterModel, steps: Iterable[Step], *,
         result.answers += refused
         return result
     for name in sorted(nodes, key=key):
-        before = desired_for_node(model, name, initial_done=done) \
+        before = _desired(model, name, limits.get(name, scope[0]), done) \
             if name not in new_nodes else NodeDesired(name)
         state = (states or {}).get(name)
         actual = converged_actual(before, extents[name], known_node=name not in new_nodes,
@@ -319,6 +337,35 @@ def preview_steps(store: Store | ClusterModel, steps: Iterable[Step], *,
         result.files[name] = {res_path(n): rp.write for n, rp in plan.resources.items()
                               if rp.write is not None}
     return result
+
+
+def _scope(tx: Transaction) -> set[str] | None:
+    """The RD keys whose configuration the transaction can have changed; ``None`` (all)
+    when controller or resource-group props changed (they reach every resource).
+
+    Why: a node with a thousand resources must not have a thousand files rendered twice
+    on every keystroke of a form; an operation on one RD only changes that RD's files.
+    """
+    kinds = {kind for kind, _k in tx.touched}
+    if kinds & {"ctrl", "rg"}:
+        return None
+    return {k.split("\x00")[0] for kind, k in tx.touched if kind in ("rd", "rsc")}
+
+
+def _desired(model: ClusterModel, node: str, rds: set[str] | None,
+             done: Container[str] | Callable[[str], bool]) -> NodeDesired:
+    """``desired_for_node`` limited to the RDs in ``rds`` (all when ``None``)."""
+    if rds is None:
+        return desired_for_node(model, node, initial_done=done)
+    out = NodeDesired(model.nodes[node].name if node in model.nodes else node)
+    for r in model.resources_on_node(node):
+        rd = model.rds.get(r.rd)
+        if rd is None or key(rd.name) not in rds:
+            continue
+        d = desired_resource(model, rd, out.node, initial_done=done)
+        if d is not None:
+            out.resources[rd.name] = d
+    return out
 
 
 def _roles(tx: Transaction, out: dict[str, dict[str, str]]) -> None:

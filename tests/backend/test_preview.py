@@ -168,3 +168,16 @@ async def test_roles_say_what_each_node_holds(ops: Operations) -> None:
         [{"web": "diskful on pool1"}, {"web": "diskful on pool1"}, {"web": "tie-breaker"}],
         key=str)
     assert not ops.model.resources_of_rd("web")
+
+
+async def test_a_change_for_every_resource_can_be_capped(ops: Operations) -> None:
+    for name in ("a1", "a2", "a3"):
+        await ops.rd_create(name)
+        await ops.vd_create(name, GIB)
+        await ops.rsc_create(name, ["alpha"], storage_pool="pool1")
+    change = {"override": {"DrbdOptions/Net/max-buffers": "8000"}}
+    full = _unchanged(ops, lambda: preview(ops.store, "controller_modify", **change))
+    assert full.commands["alpha"][-1] == "drbdadm adjust a1 a2 a3"
+    capped = preview(ops.store, "controller_modify", max_resources=2, **change)
+    assert capped.commands["alpha"][-1] == "drbdadm adjust a1 a2"
+    assert capped.left_out == {"alpha": 1}

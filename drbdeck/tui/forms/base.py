@@ -27,6 +27,8 @@ from drbdeck.tui.forms.fields import FormField, invalid_fields
 from drbdeck.tui.forms.report import report_answers
 
 PREVIEW_DELAY_S = 0.15
+#: resources per node a preview renders when a change reaches all of them
+PREVIEW_MAX_RESOURCES = 20
 
 
 class FormInvalid(ValueError):
@@ -175,7 +177,7 @@ class FormScreen(ModalScreen[bool]):
             return
         store, kw = source
         try:
-            p = preview_steps(store, steps, **kw)
+            p = preview_steps(store, steps, max_resources=PREVIEW_MAX_RESOURCES, **kw)
         except PreviewError as exc:
             out.update(Text(f"(no preview: {exc})", style="dim"))
             return
@@ -281,6 +283,8 @@ def render_preview(p: Preview) -> Text:
         out.append("\n")
         for line in lines:
             out.append(f"  $ {line}\n")
+        if p.left_out.get(node):
+            out.append(f"  … the same for {p.left_out[node]} more resources\n", style="dim")
     out.rstrip()
     return out
 
