@@ -120,7 +120,11 @@ async def test_storage_pool_form_offers_the_nodes_vgs(backend: StoreBackend) -> 
         await submit_refused(pilot, backend, before)
         await choose(pilot, "provider", "LVM_THIN")
         await type_into(pilot, "backing", "vg0")
-        assert "'<vg>/<thinpool>'" in error_of(app, "backing")
+        assert "must be '<vg>/<thinpool>'" in error_of(app, "backing")
+        await choose(pilot, "provider", "FILE")
+        await type_into(pilot, "backing", "/srv/../etc")
+        assert "absolute directory" in error_of(app, "backing")
+        await choose(pilot, "provider", "LVM_THIN")
         await type_into(pilot, "backing", "vg0/thin0")
         await type_into(pilot, "name", "thinpool")
         assert error_of(app, "backing") == error_of(app, "name") == ""

@@ -14,6 +14,9 @@ from textual import work
 from textual.app import ComposeResult
 
 from drbdeck import units
+from drbdeck.backend.controller import apicall as rc
+from drbdeck.backend.controller.model import Provider
+from drbdeck.backend.controller.ops_node import check_backing
 from drbdeck.backend.preview import Step
 from drbdeck.tui.forms import checks, common
 from drbdeck.tui.forms.base import FormScreen
@@ -112,10 +115,10 @@ class StoragePoolForm(FormScreen):
 
     def check_backing(self, text: str) -> str | None:
         prov = self._provider()
-        if prov == "LVM_THIN" and text.count("/") != 1:
-            return "an LVM_THIN pool is '<vg>/<thinpool>'"
-        if prov == "LVM" and "/" in text:
-            return "an LVM pool is a volume group name"
+        try:  # the controller's own rule (VG name, vg/thinpool, absolute directory)
+            check_backing(Provider(prov), text, self._node() or "", "")
+        except rc.ApiError as exc:
+            return exc.entry.message.replace("'StorDriver/StorPoolName' ", "backing ")
         offer = self.offered()
         if self.reported_for is not None and prov in ("LVM", "LVM_THIN") and \
                 text not in offer:
