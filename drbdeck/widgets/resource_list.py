@@ -17,9 +17,8 @@ so their rows turn *stale* instead of freezing silently.
 from __future__ import annotations
 
 import time
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Callable, Mapping
-from itertools import accumulate
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.segment import Segment
@@ -40,8 +39,9 @@ from drbdeck.widgets.resource_rows import (
     RowContext,
     all_resource_names,
     build_row,
-    sort_key,
+    model_signatures,
 )
+from drbdeck.widgets.row_order import RowOrder
 
 if TYPE_CHECKING:
     from drbdeck.backend.controller.model import ClusterModel
@@ -50,19 +50,6 @@ if TYPE_CHECKING:
 __all__ = ["ResourceList"]
 
 _MAX_NAME_WIDTH = 40
-
-
-def _model_signatures(model: ClusterModel | None) -> dict[str, tuple[object, ...]]:
-    """Per resource definition: what the list shows of the desired state (volumes,
-    replicas with node-id and flags), to find the rows a model change touched."""
-    if model is None:
-        return {}
-    out: dict[str, tuple[object, ...]] = {}
-    of_rd = model.resources.of_rd
-    for k, rd in model.rds.items():
-        reps = tuple(sorted((r.node, r.node_id, tuple(sorted(r.flags))) for r in of_rd(k)))
-        out[rd.name] = (tuple(sorted(rd.volumes)), reps)
-    return out
 
 
 class ResourceList(ScrollView, can_focus=True):
@@ -120,11 +107,7 @@ class ResourceList(ScrollView, can_focus=True):
         self._g: Glyphs = glyphs(ascii)
         self._clock = clock
         self._ctx = RowContext({}, g=self._g, clock=clock)
-        self._rows: dict[str, Row] = {}
-        self._order: list[str] = []  # visible resources, in display order
-        self._starts: list[int] = []  # first line of each visible resource
-        self._index: dict[str, int] = {}  # name -> position in _order
-        self._lines = 0
+        self._ro = RowOrder()
         self._strips: dict[tuple[str, int], Strip] = {}
         self._dirty: set[str] = set()
         self._all_dirty = False
@@ -149,9 +132,9 @@ class ResourceList(ScrollView, can_focus=True):
         self._ctx = RowContext(states, model, node_status, g=self._g, clock=self._clock,
                                stale_since=old.stale_since)
         self._has_states = bool(states)
-        sigs = _model_signatures(model)
+        sigs = model_signatures(model)
         same_shape = (
-            bool(self._rows)
+            bool(self._ro.rows)
             and states is old.states
             and (model is None) == (old.model is None)
             and (node_status is None) == (old.node_status is None)
@@ -185,24 +168,24 @@ class ResourceList(ScrollView, can_focus=True):
     def counts(self) -> tuple[int, int, int]:
         """(resources, with alerts, with warnings) over all rows (not only the shown ones)."""
         alert = warn = 0
-        for r in self._rows.values():
+        for r in self._ro.rows.values():
             if r.severity == ALERT:
                 alert += 1
             elif r.severity == WARN:
                 warn += 1
-        return len(self._rows), alert, warn
+        return len(self._ro.rows), alert, warn
 
     def row(self, resource: str) -> Row | None:
         """The current row of ``resource`` (its lines as Text), for tests and drill-downs."""
-        return self._rows.get(resource)
+        return self._ro.rows.get(resource)
 
     @property
     def order(self) -> list[str]:
         """Shown resources in display order."""
-        return list(self._order)
+        return list(self._ro.order)
 
     def move_cursor_to(self, resource: str) -> bool:
-        if resource not in self._index:
+        if resource not in self._ro.index:
             return False
         self._set_cursor(resource)
         return True
@@ -216,8 +199,10 @@ class ResourceList(ScrollView, can_focus=True):
         super().notify_style_update()
         self._strips.clear()
 
-    def watch_problems_only(self, _old: bool, _new: bool) -> None:
-        self._reorder()
+    def watch_problems_only(self, _old: bool, new: bool) -> None:
+        self._ro.problems_only = new
+        self._ro.reorder()
+        self._ordered()
         self.refresh()
 
     def _strip(self, text: Text) -> Strip:
@@ -228,19 +213,18 @@ class ResourceList(ScrollView, can_focus=True):
         line = scroll_y + y
         width = self.scrollable_content_region.width
         base = self.rich_style
-        if not self._order:
+        if not self._ro.order:
             if line == 0:
                 strip = self._strip(Text(self._empty_text(), style="italic"))
                 return crop(strip, scroll_x, width, line, base)
             return blank(width, base)
-        if line >= self._lines:
+        hit = self._ro.locate(line)
+        if hit is None:
             return blank(width, base)
-        idx = bisect_right(self._starts, line) - 1
-        name = self._order[idx]
-        k = line - self._starts[idx]
+        name, k = hit
         strip = self._strips.get((name, k))
         if strip is None:
-            row = self._rows[name]
+            row = self._ro.rows[name]
             strip = self._strip(row.lines[k]) if k < row.height \
                 else blank(0, base)
             self._strips[(name, k)] = strip
@@ -254,37 +238,37 @@ class ResourceList(ScrollView, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         """Click moves the cursor to the resource under the pointer; double-click opens it."""
-        line = int(self.scroll_offset.y) + event.y
-        if not self._order or not 0 <= line < self._lines:
+        hit = self._ro.locate(int(self.scroll_offset.y) + event.y)
+        if hit is None:
             return
-        self._set_cursor(self._order[bisect_right(self._starts, line) - 1])
+        self._set_cursor(hit[0])
         if event.chain >= 2:
             self.action_select()
 
     # -- actions ---------------------------------------------------------------------------
 
     def action_cursor(self, delta: int) -> None:
-        if not self._order:
+        if not self._ro.order:
             return
-        i = self._index.get(self._cursor or "", -1)
-        i = max(0, min(len(self._order) - 1, (0 if i < 0 else i + delta)))
-        self._set_cursor(self._order[i])
+        i = self._ro.index.get(self._cursor or "", -1)
+        i = max(0, min(len(self._ro.order) - 1, (0 if i < 0 else i + delta)))
+        self._set_cursor(self._ro.order[i])
 
     def action_page(self, direction: int) -> None:
-        if not self._order:
+        if not self._ro.order:
             return
-        i = max(0, self._index.get(self._cursor or "", 0))
+        i = max(0, self._ro.index.get(self._cursor or "", 0))
         page = max(1, self.scrollable_content_region.height - 1)
-        target_line = self._starts[i] + direction * page
-        target_line = max(0, min(self._lines - 1, target_line))
-        j = bisect_right(self._starts, target_line) - 1
+        target_line = self._ro.starts[i] + direction * page
+        target_line = max(0, min(self._ro.lines - 1, target_line))
+        j = bisect_right(self._ro.starts, target_line) - 1
         if j == i:
-            j = max(0, min(len(self._order) - 1, i + direction))
-        self._set_cursor(self._order[j])
+            j = max(0, min(len(self._ro.order) - 1, i + direction))
+        self._set_cursor(self._ro.order[j])
 
     def action_jump(self, where: int) -> None:
-        if self._order:
-            self._set_cursor(self._order[where])
+        if self._ro.order:
+            self._set_cursor(self._ro.order[where])
 
     def action_select(self) -> None:
         if self._cursor is not None:
@@ -298,9 +282,9 @@ class ResourceList(ScrollView, can_focus=True):
     def _empty_text(self) -> str:
         if not self._has_states:
             return "No DRBD state yet."
-        if any(not st.initial_done for st in self._ctx.states.values()) and not self._rows:
+        if any(not st.initial_done for st in self._ctx.states.values()) and not self._ro.rows:
             return "Reading initial DRBD status…"
-        if self.problems_only and self._rows:
+        if self.problems_only and self._ro.rows:
             return "No resources with problems to display."
         return "No resources."
 
@@ -320,10 +304,11 @@ class ResourceList(ScrollView, can_focus=True):
         self._dirty.clear()
         names = all_resource_names(self._ctx)
         self._ctx.name_width = self._name_width(names)
-        self._rows = {n: build_row(n, self._ctx) for n in names}
+        self._ro.rows = {n: build_row(n, self._ctx) for n in names}
         self.rows_built += len(names)
         self._strips.clear()
-        self._reorder()
+        self._ro.reorder()
+        self._ordered()
         self.refresh()
 
     def _exists(self, name: str) -> bool:
@@ -368,10 +353,10 @@ class ResourceList(ScrollView, can_focus=True):
         moved: set[str] = set()
         changed: list[str] = []
         for name in dirty:
-            old = self._rows.get(name)
+            old = self._ro.rows.get(name)
             if not self._exists(name):
                 if old is not None:
-                    del self._rows[name]
+                    del self._ro.rows[name]
                     moved.add(name)
                 continue
             if len(name) > self._ctx.name_width and self._ctx.name_width < _MAX_NAME_WIDTH:
@@ -380,7 +365,7 @@ class ResourceList(ScrollView, can_focus=True):
                 return self._tick()
             row = build_row(name, self._ctx)
             self.rows_built += 1
-            self._rows[name] = row
+            self._ro.rows[name] = row
             for k in range(max(row.height, old.height if old else 0)):
                 self._strips.pop((name, k), None)
             if old is None or old.severity != row.severity or old.height != row.height:
@@ -388,76 +373,53 @@ class ResourceList(ScrollView, can_focus=True):
             else:
                 changed.append(name)
         if moved:
+            at = self._ro.index.get(self._cursor or "")
             if len(moved) > 64:
-                self._reorder()
+                self._ro.reorder()
             else:
-                self._reposition(moved)
+                self._ro.reposition(moved)
+            self._ordered(at)
             self.refresh()
             return
         top = self.scroll_offset.y
         bottom = top + self.scrollable_content_region.height
         for name in changed:
-            i = self._index.get(name)
+            i = self._ro.index.get(name)
             if i is None:
                 continue
-            start = self._starts[i]
-            n = self._rows[name].height
+            start = self._ro.starts[i]
+            n = self._ro.rows[name].height
             if start < bottom and start + n > top:
                 self.refresh_lines(start, n)
 
-    def _reorder(self) -> None:
-        rows = self._rows.values()
-        if self.problems_only:
-            rows = [r for r in rows if r.severity > 0]
-        ordered = sorted(rows, key=sort_key)
-        self._order = [r.name for r in ordered]
-        self._index = {n: i for i, n in enumerate(self._order)}
-        self._starts = list(accumulate((r.height for r in ordered), initial=0))
-        self._lines = self._starts.pop() if self._starts else 0
+    def _ordered(self, cursor_at: int | None = None) -> None:
+        """After the order changed: new virtual height; keep the cursor on its resource,
+        or at the same position when that resource is gone."""
+        ro = self._ro
         # Lines never scroll sideways (overflow-x hidden; long ones end in an ellipsis).
-        self.virtual_size = Size(0, max(self._lines, 1))
-        self._fix_cursor()
-
-    def _reposition(self, moved: set[str]) -> None:
-        """Move a few rows to their new places (O(N) list work in C, O(k log N) compares)
-        instead of re-sorting everything: a resync starting or ending must stay cheap."""
-        order = self._order
-        for i in sorted((self._index[n] for n in moved if n in self._index), reverse=True):
-            del order[i]
-        rows = self._rows
-
-        def key(n: str) -> tuple[int, str]:
-            return sort_key(rows[n])
-
-        for n in moved:
-            row = rows.get(n)
-            if row is None or (self.problems_only and row.severity == 0):
-                continue
-            order.insert(bisect_left(order, sort_key(row), key=key), n)
-        self._index = {n: i for i, n in enumerate(order)}
-        self._starts = list(accumulate((rows[n].height for n in order), initial=0))
-        self._lines = self._starts.pop() if self._starts else 0
-        self.virtual_size = Size(0, max(self._lines, 1))
-        self._fix_cursor()
-
-    def _fix_cursor(self) -> None:
-        if self._cursor not in self._index:
-            old = self._cursor
-            self._cursor = self._order[0] if self._order else None
-            if self._cursor != old:
-                self.post_message(self.Highlighted(self._cursor))
+        self.virtual_size = Size(0, max(ro.lines, 1))
+        if self._cursor in ro.index:
+            return
+        old = self._cursor
+        if ro.order:
+            at = 0 if cursor_at is None else min(cursor_at, len(ro.order) - 1)
+            self._cursor = ro.order[at]
+        else:
+            self._cursor = None
+        if self._cursor != old:
+            self.post_message(self.Highlighted(self._cursor))
 
     def _set_cursor(self, name: str) -> None:
         old = self._cursor
         self._cursor = name
         for n in (old, name):
-            i = self._index.get(n) if n is not None else None
+            i = self._ro.index.get(n) if n is not None else None
             if i is not None:
-                self.refresh_lines(self._starts[i], 1)
-        i = self._index[name]
-        rows = self._rows[name].height
+                self.refresh_lines(self._ro.starts[i], 1)
+        i = self._ro.index[name]
+        rows = self._ro.rows[name].height
         height = self.scrollable_content_region.height or 1
-        self.scroll_to_region(Region(0, self._starts[i], 1, min(rows, height)),
+        self.scroll_to_region(Region(0, self._ro.starts[i], 1, min(rows, height)),
                               animate=False, force=True, immediate=True)
         if old != name:
             self.post_message(self.Highlighted(name))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from drbdeck.backend.controller.model import ClusterModel
 from drbdeck.widgets.resource_list import ResourceList
-from drbdeck.widgets.resource_rows import sort_key
+from drbdeck.widgets.row_order import sort_key
 from tests.widgets.demo import list_app
 from tests.widgets.fixtures import (
     NODES,
