@@ -33,6 +33,13 @@ async def form_key(pilot, k: str, kind: str) -> None:
                  f"{kind} form ({k})")
 
 
+async def open_in(pilot, kind: str, **context) -> None:
+    """The console's own ``open_form`` (what its keys call with the selection)."""
+    await settle(pilot, lambda: not hasattr(pilot.app.screen, "form_ready"), "no form")
+    pilot.app.open_form(kind, **context)
+    await settle(pilot, lambda: getattr(pilot.app.screen, "form_ready", False), kind)
+
+
 async def test_from_nothing_to_uptodate_and_back(tmp_path: Path) -> None:
     async with emulated(tmp_path, NAMES) as (rt, nodes):
         backend = InProcessBackend(rt, metrics=False)
@@ -93,6 +100,39 @@ async def test_from_nothing_to_uptodate_and_back(tmp_path: Path) -> None:
             # the answers are in the event log (once: the console's ops log has them)
             assert sum("New resource 'web' on node" in ln.text
                        for ln in backend.event_log) == 3
+
+            # db: manual replica, another one added, a client, a DRBD option, the client
+            # removed again
+            await rt.ops.rd_create("db")
+            await rt.ops.vd_create("db", 64 * 1024)
+            await open_in(pilot, "resource", rd="db", mode="manual", node="alpha")
+            await choose(pilot, "pool", "pool1")
+            await pilot.press("ctrl+s")
+            await settle(pilot, lambda: ("DB", "ALPHA") in rt.model.resources, "db@alpha")
+            await open_in(pilot, "add-replica", rd="db")
+            await choose(pilot, "node", "bravo")
+            await choose(pilot, "pool", "pool1")
+            await pilot.press("ctrl+s")
+            await settle(pilot, lambda: all(state(rt, "db", n) == "UpToDate"
+                                            for n in ("alpha", "bravo")), "db UpToDate",
+                         timeout=45)
+            await open_in(pilot, "make-available", rd="db")  # charlie: the only choice
+            await pilot.press("ctrl+s")
+            await settle(pilot, lambda: state(rt, "db", "charlie") == "Diskless",
+                         "db client on charlie", timeout=45)
+            await open_in(pilot, "property", target="resource-definition", rd="db",
+                          key="DrbdOptions/Net/max-buffers", value="8000")
+            await pilot.press("ctrl+s")
+            for _ in range(200):
+                if "max-buffers 8000" in await backend.read_res_file("db", "bravo"):
+                    break
+                await pilot.pause(0.1)
+            assert "max-buffers 8000" in await backend.read_res_file("db", "bravo")
+            await open_in(pilot, "remove-replica", rd="db", node="charlie")
+            await pilot.press("ctrl+s")
+            await settle(pilot, lambda: ("DB", "CHARLIE") not in rt.model.resources,
+                         "client removed", timeout=45)
+            assert "db" not in rt.nodes[key("charlie")].state.resources
 
             app.open_form("delete", what="resource-definition", rd="web")
             await settle(pilot, lambda: getattr(app.screen, "form_ready", False), "delete")
