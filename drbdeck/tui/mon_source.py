@@ -32,8 +32,8 @@ __all__ = ["RESPAWN_DELAY_S", "EventsSource", "SourceStatus", "events2_argv"]
 RESPAWN_DELAY_S = 2.0
 _READ_SIZE = 1 << 16
 #: Live reads smaller than this wait _BATCH_WAIT_S for more data before being applied.
-_BATCH_BYTES = 1 << 14
-_BATCH_WAIT_S = 0.02
+_BATCH_BYTES = _READ_SIZE
+_BATCH_WAIT_S = 0.05
 #: A line longer than this without a newline is garbage (real lines are < 1 KiB).
 _MAX_LINE = 1 << 16
 
@@ -134,29 +134,37 @@ class EventsSource:
 
     async def _one_run(self) -> None:
         self.status.spawns += 1
+        # Our own pipe for stdout (not asyncio's transport): the reader then decides when
+        # it wants to be woken, so a storm of small writes costs a wake-up per batch.
+        rfd, wfd = os.pipe()
         try:
             proc = await asyncio.create_subprocess_exec(
                 *self.argv,
                 stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
+                stdout=wfd,
                 stderr=asyncio.subprocess.PIPE,
             )
         except OSError as exc:
+            os.close(rfd)
             self._say("error", f"Cannot start {' '.join(self.argv)}: {exc.strerror or exc}")
             return
+        finally:
+            os.close(wfd)
+        os.set_blocking(rfd, False)
         self._proc = proc
         self.state.reset()
         self._set_phase("reading", pid=proc.pid)
         err_task = asyncio.ensure_future(self._collect_stderr(proc))
         ours = True  # did we end it (bad data, R, stop) rather than the child itself?
         try:
-            await self._read(proc)
+            await self._read(rfd)
             ours = self._wake.is_set() or self._stopping
         except _StreamError as exc:
             self._say("error", f"Invalid events2 data: {exc}; restarting the source")
         except (OSError, ValueError) as exc:
             self._say("error", f"Reading the events source failed: {exc}")
         finally:
+            os.close(rfd)
             await self._kill()
             stderr = await err_task
             self._proc = None
@@ -168,23 +176,21 @@ class EventsSource:
             detail += f": {stderr}"
         self._say("warn", f"The external process that provides DRBD events exited{detail}")
 
-    async def _read(self, proc: asyncio.subprocess.Process) -> None:
-        assert proc.stdout is not None
+    async def _read(self, fd: int) -> None:
         state = self.state
         feed = state.feed
         partial = ""
         status = self.status
         while True:
-            chunk = await proc.stdout.read(_READ_SIZE)
+            chunk = await _read_fd(fd)
             if not chunk:
                 return
             if state.initial_done and len(chunk) < _BATCH_BYTES:
                 # A live stream arrives in small writes; let a few accumulate so a storm
-                # costs one wake-up per batch rather than one per write (≤ 20 ms later).
+                # costs one wake-up per batch rather than one per write (≤ 50 ms later).
                 await asyncio.sleep(_BATCH_WAIT_S)
-                more = await _read_ready(proc.stdout, _READ_SIZE - len(chunk))
-                if more:
-                    chunk += more
+                with contextlib.suppress(BlockingIOError):
+                    chunk += os.read(fd, _READ_SIZE)
             text = partial + chunk.decode("utf-8", "replace")
             lines = text.split("\n")
             partial = lines.pop()
@@ -264,13 +270,28 @@ class EventsSource:
             self._on_change()
 
 
-async def _read_ready(reader: asyncio.StreamReader, limit: int) -> bytes:
-    """What the reader already buffered (up to ``limit`` bytes), without waiting."""
-    # StreamReader has no public "bytes buffered" query; its buffer attribute has been
-    # there since asyncio began. Without it, no batching (never a blocking read here).
-    if limit <= 0 or not getattr(reader, "_buffer", None):
-        return b""
-    return await reader.read(limit)
+def _wake_once(fut: asyncio.Future[None]) -> None:
+    if not fut.done():
+        fut.set_result(None)
+
+
+async def _read_fd(fd: int) -> bytes:
+    """Read what the non-blocking pipe ``fd`` has; wait (without polling) if it has nothing.
+
+    Returns ``b""`` at end of file.
+    """
+    while True:
+        try:
+            return os.read(fd, _READ_SIZE)
+        except BlockingIOError:
+            pass
+        loop = asyncio.get_running_loop()
+        ready = loop.create_future()
+        loop.add_reader(fd, _wake_once, ready)
+        try:
+            await ready
+        finally:
+            loop.remove_reader(fd)
 
 
 def _after_ts(line: str) -> str:
