@@ -23,7 +23,7 @@ from textual.widgets import Input, Static
 
 from drbdeck.backend.controller import apicall as rc
 from drbdeck.backend.preview import Preview, PreviewError, Step, preview_steps
-from drbdeck.tui.forms.fields import FormField, invalid_fields
+from drbdeck.tui.forms.fields import FormField, displayed, invalid_fields
 from drbdeck.tui.forms.report import report_answers
 
 PREVIEW_DELAY_S = 0.15
@@ -119,7 +119,7 @@ class FormScreen(ModalScreen[bool]):
 
     def focus_first(self) -> None:
         """Focus the first shown text field (a hidden one would swallow the typing)."""
-        first = next((i for i in self.query(Input) if _displayed(i)), None)
+        first = next((i for i in self.query(Input) if displayed(i)), None)
         if first is not None:
             first.focus()
 
@@ -159,7 +159,7 @@ class FormScreen(ModalScreen[bool]):
     def refresh_preview(self) -> None:
         out = self.query_one("#preview", Static)
         bad = [f for f in self.query(FormField) if f.field_id not in self.PREVIEW_IGNORES
-               and _displayed(f) and f.error()]
+               and displayed(f) and f.error()]
         if bad:
             out.update(Text(f"(fill in the fields: {bad[0].label or bad[0].field_id} …)",
                             style="dim"))
@@ -245,14 +245,6 @@ class FormScreen(ModalScreen[bool]):
 
     async def before_send(self) -> None:
         """A hook run in the send worker before the first call (node form: host key)."""
-
-
-def _displayed(w: Any) -> bool:
-    while w is not None and hasattr(w, "display"):
-        if not w.display:
-            return False
-        w = w.parent
-    return True
 
 
 def render_preview(p: Preview) -> Text:

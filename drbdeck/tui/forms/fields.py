@@ -201,7 +201,7 @@ def invalid_fields(root: Widget) -> list[FormField]:
     """Validate every displayed field under ``root``; the ones that break a rule."""
     bad: list[FormField] = []
     for f in root.query(FormField):
-        if not _shown(f):
+        if not displayed(f):
             f.show_error(None)
             continue
         if f.validate_now():
@@ -209,7 +209,8 @@ def invalid_fields(root: Widget) -> list[FormField]:
     return bad
 
 
-def _shown(w: Widget) -> bool:
+def displayed(w: Widget) -> bool:
+    """Shown on screen: neither the widget nor any ancestor has ``display: none``."""
     node: Any = w
     while node is not None and isinstance(node, Widget):
         if not node.display:
@@ -218,4 +219,5 @@ def _shown(w: Widget) -> bool:
     return True
 
 
-__all__ = ["ChoiceField", "FlagField", "FormField", "TextField", "invalid_fields"]
+__all__ = ["ChoiceField", "FlagField", "FormField", "MarkedCheckbox", "TextField",
+           "displayed", "invalid_fields"]

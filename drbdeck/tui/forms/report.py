@@ -10,22 +10,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from drbdeck.backend.controller import apicall as rc
+from drbdeck.tui.logline import LogLine
 
 MAX_TOAST_LINES = 6
-
-
-@dataclass(frozen=True)
-class AnswerLine:
-    """The shape of the console's log lines (time, source, text, level)."""
-
-    time: float
-    source: str
-    text: str
-    level: str
 
 
 def level_of(a: rc.ApiCallRc) -> str:
@@ -39,20 +29,13 @@ def _line(a: rc.ApiCallRc) -> str:
     return text
 
 
-def _log_entry(t: float, text: str, level: str) -> Any:
-    try:  # the console's own log line type when the widgets package provides it
-        from drbdeck.widgets.logview import LogLine
-    except ImportError:
-        return AnswerLine(t, "controller", text, level)
+def _log_entry(t: float, text: str, level: str) -> LogLine:
     return LogLine(time=t, source="controller", text=text, level=level)
 
 
 def log_answers(backend: Any, action: str, answers: Sequence[rc.ApiCallRc]) -> None:
-    """Append one line per answer to ``backend.event_log`` (whatever sink it offers)."""
-    log = getattr(backend, "event_log", None)
-    if log is None:
-        return
-    add = getattr(log, "append", None) or getattr(log, "add", None)
+    """Append one line per answer to ``backend.event_log`` (``append(LogLine)``)."""
+    add = getattr(getattr(backend, "event_log", None), "append", None)
     if not callable(add):
         return
     now = time.time()
@@ -82,4 +65,4 @@ def report_answers(app: Any, backend: Any, action: str,
                timeout=8 if errors else 5)
 
 
-__all__ = ["AnswerLine", "level_of", "log_answers", "report_answers"]
+__all__ = ["level_of", "log_answers", "report_answers"]
