@@ -150,6 +150,10 @@ class ResourceList(ScrollView, can_focus=True):
             return
         self._sigs = sigs
         self._link = {n: self._ctx.status(n) for n in self._node_names()}
+        now = self._clock()
+        for n, st in self._link.items():
+            if st != "ONLINE" and node_status is not None:
+                self._ctx.stale_since.setdefault(n, now)
         self._rebuild_all()
 
     def mark_dirty(self, resource: str | None = None) -> None:

@@ -7,6 +7,7 @@ frozen (see resource_rows for the overall picture).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -74,6 +75,9 @@ def _node_views(name: str, ctx: RowContext) -> list[_NodeView]:
 
 def _cluster_health(name: str, views: list[_NodeView], ctx: RowContext) -> ResourceHealth:
     h = ResourceHealth()
+    unmanaged = ctx.model is not None and name not in ctx.model.rds
+    if unmanaged:
+        h.add(WARN, "not in the controller's model (unmanaged)")
     for v in views:
         where = f"{v.node}: "
         if v.stale:
@@ -85,8 +89,8 @@ def _cluster_health(name: str, views: list[_NodeView], ctx: RowContext) -> Resou
             if not v.stale:
                 h.add(WARN, f"{where}desired, not up yet")
             continue
-        if ctx.model is not None and v.desired is None:
-            h.add(WARN, f"{where}not in the controller's model")
+        if ctx.model is not None and v.desired is None and not unmanaged:
+            h.add(WARN, f"{where}replica not in the controller's model")
         sub = classify_resource(v.rs, where=where)
         for p in sub.problems:
             h.add(p.severity, p.text)
@@ -235,9 +239,12 @@ def _cluster_details(views: list[_NodeView], vols: list[int], health: ResourceHe
     for v in views:
         t = Text(f"    {v.node:<{nw}} ", no_wrap=True)
         if v.stale:
-            since = ctx.stale_since.get(v.node)
-            ago = f" {int(ctx.clock() - since)}s" if since is not None else ""
-            t.append(f"{g.stale}{v.status} stale{ago}", STYLE["alert"])
+            s = Text(f"      {g.stale} {v.status}{_since(ctx.stale_since.get(v.node))}: "
+                     "stale, this is the last state it reported", STYLE["alert"],
+                     no_wrap=True)
+            stale_line: Text | None = s
+        else:
+            stale_line = None
         if "DELETE" in v.flags:
             t.append(f"{g.deleting}DELETING ", STYLE["deleting"])
         if v.rs is None:
@@ -245,6 +252,8 @@ def _cluster_details(views: list[_NodeView], vols: list[int], health: ResourceHe
                 kind = _kind(v.flags)
                 t.append(f" {g.pending}not up yet ({kind} wanted)", STYLE["pending"])
             out.append(t)
+            if stale_line is not None:
+                out.append(stale_line)
             continue
         t.append(f"{v.rs.raw.get('role', 'Unknown'):<9}",
                  STYLE["primary"] if v.rs.raw.get("role") == "Primary" else "")
@@ -258,6 +267,8 @@ def _cluster_details(views: list[_NodeView], vols: list[int], health: ResourceHe
             t.append(f"{sym}{shown}", STYLE["stale"] if v.stale else style)
         _conn_cells(t, v.rs, g)
         out.append(t)
+        if stale_line is not None:
+            out.append(stale_line)
         out.extend(_peer_lines(v.rs, "      ", ctx,
                                skip=None if v.stale else target_shows_it(v.node)))
     texts = [p.text for p in health.problems if p.severity > OK]
@@ -268,6 +279,16 @@ def _cluster_details(views: list[_NodeView], vols: list[int], health: ResourceHe
         t.append("; ".join(texts[:4]) + (f" (+{len(texts) - 4} more)" if len(texts) > 4 else ""))
         out.append(t)
     return out
+
+
+def _since(t: float | None) -> str:
+    """`` since 12:03:44`` (wall clock): static text, so the row needs no repaint per second."""
+    if t is None:
+        return ""
+    try:
+        return " since " + time.strftime("%H:%M:%S", time.localtime(t))
+    except (OverflowError, ValueError, OSError):
+        return ""
 
 
 def _kind(flags: set[str]) -> str:

@@ -73,6 +73,21 @@ def main(kind: str, n: int) -> None:  # pragma: no cover - interactive
             order = [first, *[m for m in members if m]]
             disconnect(st3, name, order[0], order[1], order)
         app = placement_app(None, states)
+    elif kind == "model":
+        import asyncio
+        import tempfile
+        from pathlib import Path
+
+        from tests.widgets.conftest import build_model
+        from tests.widgets.demo import list_app
+
+        model = asyncio.run(build_model(Path(tempfile.mkdtemp())))
+        states = cluster(NODES, ["web", *[f"r{i:02d}" for i in range(n)]],
+                         diskless={"web": ["charlie"]}, primary={"web": "alpha"})
+        start_resync(states, "r03", "alpha", "bravo", NODES)
+        status = {"alpha": "ONLINE", "bravo": "ONLINE", "charlie": "OFFLINE",
+                  "delta": "ONLINE"}.__getitem__
+        app = list_app(states, model=model, node_status=status)
     elif kind == "log":
         app = log_app(demo_lines(n))
     else:

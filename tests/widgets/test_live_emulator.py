@@ -44,4 +44,4 @@ async def test_resource_list_follows_a_live_emulated_cluster(tmp_path: Path) -> 
             row = w.row("legacy")
             assert row is not None and row.severity == 2
             text = "\n".join(t.plain for t in row.lines)
-            assert "↯rabbit" in text and "OFFLINE stale" in text
+            assert "↯rabbit" in text and "OFFLINE since" in text

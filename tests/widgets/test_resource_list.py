@@ -120,7 +120,7 @@ async def test_node_going_offline_turns_rows_stale(model: ClusterModel) -> None:
         status["alpha"] = "OFFLINE"  # no event at all: only the link poll can notice
         await pilot.pause(0.35)
         text = _screen(app)
-        assert "OFFLINE stale" in text
+        assert "OFFLINE since" in text
         assert w.row("web").severity == 2  # type: ignore[union-attr]
         status["alpha"] = "ONLINE"
         await pilot.pause(0.35)
