@@ -153,11 +153,15 @@ class ChoiceField(FormField):
         v = self._select.value
         return None if v is Select.NULL else v
 
-    def set_options(self, options: Sequence[tuple[str, Any]]) -> None:
+    def set_options(self, options: Sequence[tuple[str, Any]], *,
+                    pick_single: bool = True) -> None:
+        """New choices; the current one stays if offered, else a single choice is taken."""
         keep = self.value
         self._select.set_options(list(options))
         if keep is not None and any(v == keep for _l, v in options):
             self._select.value = keep
+        elif pick_single and len(options) == 1:
+            self._select.value = options[0][1]
 
     def error(self) -> str | None:
         if self.required and self.value is None:

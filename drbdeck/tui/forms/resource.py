@@ -106,9 +106,11 @@ class ResourceForm(FormScreen):
         node = self.query_one("#node-field", ChoiceField).value
         pool = self.query_one("#pool-field", ChoiceField).value
         nid = self._text("node-id")
+        diskless = self._flag("diskless")
         return [Step("rsc_create", (rd, [node]), {
-            "node_id": int(nid) if nid else None, "storage_pool": pool,
-            "drbd_diskless": self._flag("diskless")})]
+            "node_id": int(nid) if nid else None,
+            "storage_pool": None if diskless else pool,  # a client uses no pool of ours
+            "drbd_diskless": diskless})]
 
 
 def _aux(k: str) -> str:
