@@ -32,6 +32,10 @@ from drbdeck.widgets.resource_list import ResourceList
 
 __all__ = ["MonApp"]
 
+#: How long the newest warning stays in the status line once the source is live again
+#: (it stays in the message log until cleared).
+_PROBLEM_SHOWN_S = 60.0
+
 _KEYS = "q Quit  p Problems  r Repaint  R Reinit  m Messages  ↑↓ Move  Enter Details"
 _KEYS_ASCII = "q Quit  p Problems  r Repaint  R Reinit  m Messages  Enter Details"
 
@@ -143,7 +147,13 @@ class MonApp(App[int]):
         if self.state.malformed:
             out.append(f"  {self.state.malformed} bad lines", "bold red")
         problem = self.messages.latest_problem
-        if problem is not None:
+        if (
+            problem is not None
+            and self.source.status.phase == "live"
+            and time.time() - problem.time > _PROBLEM_SHOWN_S
+        ):
+            out.append(f"  {len(self.messages)} messages (m)", "dim")
+        elif problem is not None:
             stamp = time.strftime("%H:%M:%S", time.localtime(problem.time))
             style = "bold red" if problem.level == "error" else "bold yellow"
             out.append(f"  {stamp} {problem.text}", style)

@@ -171,7 +171,10 @@ class EventsSource:
         if ours:
             return
         code = proc.returncode
-        detail = f" (exit code {code})" if code else ""
+        if code is not None and code < 0:
+            detail = f" (killed by signal {-code})"
+        else:
+            detail = f" (exit code {code})" if code else ""
         if stderr:
             detail += f": {stderr}"
         self._say("warn", f"The external process that provides DRBD events exited{detail}")
