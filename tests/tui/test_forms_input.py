@@ -337,3 +337,63 @@ async def test_in_the_console_app_keys_do_not_leak_out_of_a_form(fixed_backend) 
         assert app.screen is form
         await pilot.press("escape")
         await settle(pilot, lambda: app.screen is not form, "closed")
+
+
+async def test_property_targets_and_make_available_without_a_choice(
+        backend: StoreBackend) -> None:
+    await backend.ops.rsc_create("web", ["alpha", "bravo", "charlie"], storage_pool="pool1")
+    app = FormHost(backend)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await opened(pilot, "property", target="volume-definition", rd="web")
+        before = snapshot(backend)
+        await type_into(pilot, "volume", "x")
+        assert "volume number must be an integer from 0 to 65534" in error_of(app, "volume")
+        await type_into(pilot, "key", "PeerSlotsNewResource")
+        assert "not allowed on this object" in error_of(app, "key")
+        await submit_refused(pilot, backend, before)
+        await type_into(pilot, "volume", "0")
+        await type_into(pilot, "key", "Aux/owner")
+        await type_into(pilot, "value", "ops team")
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: backend.model.rds["web"].volumes[0].props.get(
+            "Aux/owner") == "ops team", "vd property")
+    app = FormHost(backend)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await opened(pilot, "property", target="node", node="bravo", key="Aux/rack",
+                     value="r1")
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: backend.model.nodes["bravo"].props.get("Aux/rack")
+                     == "r1", "node property")
+    app = FormHost(backend)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await opened(pilot, "make-available", rd="web")  # every node holds a replica
+        before = snapshot(backend)
+        await submit_refused(pilot, backend, before)
+        assert "choose a node" in error_of(app, "node")
+
+
+async def test_a_failing_transport_is_an_answer_not_a_crash(backend: StoreBackend) -> None:
+    class Broken:
+        def __getattr__(self, name: str):
+            async def call(*_a, **_k):
+                raise ConnectionError("controller went away")
+            return call
+
+    class Remote:
+        ops = Broken()
+        model = backend.model
+        readonly = False
+
+        def __init__(self) -> None:
+            self.event_log: list = []
+
+    remote = Remote()
+    app = FormHost(remote)
+    async with app.run_test(size=(100, 40), notifications=True) as pilot:
+        await opened(pilot, "resource-definition", name="x1", size="1G")
+        await pilot.press("ctrl+s")
+        await settle(pilot, lambda: "controller went away" in status_text(app), "error")
+        assert hasattr(app.screen, "steps")  # the form stays open to try again
+        assert [ln.level for ln in remote.event_log] == ["error"]
+        assert any("failed" in (n.title or "") for n in app._notifications)
+        assert "x1" not in backend.model.rds
