@@ -9,6 +9,7 @@ check takes the field's text and returns ``None`` when it is fine.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Callable
@@ -162,6 +163,11 @@ def prop_value(kind: props.Kind, key_text: str) -> Check:
 def known_keys(kind: props.Kind) -> list[str]:
     """Completion list: whitelisted keys for ``kind``, ``Aux/``, and every valued DRBD
     option (``DrbdOptions/<Section>/<option>``) when ``kind`` may hold them."""
+    return list(_known_keys(kind))
+
+
+@functools.cache  # the tables are fixed: built once per kind, not per keystroke
+def _known_keys(kind: props.Kind) -> tuple[str, ...]:
     out = sorted(k for k, (kinds, _c) in props.WHITELIST.items() if kind in kinds)
     out.append("Aux/")
     if prop_key(kind)("DrbdOptions/Net/protocol") is None:
@@ -169,7 +175,7 @@ def known_keys(kind: props.Kind) -> list[str]:
             for option, spec in sorted(resfile_options.SECTIONS[option_section].items()):
                 if spec.kind != "flag":
                     out.append(f"DrbdOptions/{section}/{option}")
-    return out
+    return tuple(out)
 
 
 __all__ = ["MINOR_RANGE", "NODE_ID_RANGE", "PEER_SLOTS_RANGE", "PLACE_COUNT_RANGE",
