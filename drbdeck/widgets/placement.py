@@ -27,6 +27,7 @@ from drbdeck.widgets.glyphs import ALERT, OK, SEVERITY_STYLE, STYLE, WARN, Glyph
 from drbdeck.widgets.lineview import blank, text_strip
 from drbdeck.widgets.placement_cells import (
     CELL_WIDTH,
+    CellMemo,
     matrix_legend,
     matrix_names,
     matrix_nodes,
@@ -99,9 +100,11 @@ class PlacementMatrix(ScrollView, can_focus=True):
         self._cols: list[str] = []
         self._name_w = 8
         self._col_w = CELL_WIDTH + 1
-        self._cache: LRUCache[str, tuple[Strip, int]] = LRUCache(2048)
+        # resource -> (cells strip, row severity, input fingerprint)
+        self._cache: LRUCache[str, tuple[Strip, int, tuple[object, ...]]] = LRUCache(2048)
         self._link: dict[str, str] = {}
         self._styles: dict[str, Style] = {}
+        self._memo: CellMemo = {}
         self._last_shape: tuple[object, ...] = ()
         self._dirty: set[str] = set()
         self._all_dirty = False
@@ -281,6 +284,7 @@ class PlacementMatrix(ScrollView, can_focus=True):
         self._cols = matrix_nodes(self._model, self._states)
         self._link = {n: self._status(n) for n in self._cols}
         self._last_shape = self._shape()
+        self._memo.clear()
         longest = max((len(n) for n in self._rows), default=8)
         self._name_w = max(10, min(_MAX_NAME, longest) + 3)
         node_w = max((len(n) for n in self._cols), default=CELL_WIDTH)
@@ -309,9 +313,8 @@ class PlacementMatrix(ScrollView, can_focus=True):
             self._dirty.clear()
             if self._shape() != self._last_shape:
                 self._rebuild()
-            else:  # same resources and nodes (the common case): repaint what is visible
-                self._cache.clear()
-                self.refresh()
+            else:  # same resources and nodes (the common case): repaint the visible rows
+                self._refresh_changed_rows()  # whose inputs changed
             return
         if not self._dirty:
             return
@@ -329,6 +332,29 @@ class PlacementMatrix(ScrollView, can_focus=True):
             if top <= i < top + self._body_height:
                 width = self.scrollable_content_region.width
                 self.refresh(Region(0, i - top + self._top, width, 1))
+
+    def _row_fingerprint(self, name: str) -> tuple[object, ...]:
+        """What a row's cells depend on: each node's events2 generation of the resource
+        and the desired replicas' flags (link changes clear the whole cache)."""
+        gens = tuple(
+            rs.generation if (rs := st.resources.get(name)) is not None else -1
+            for st in self._states.values()
+        )
+        m = self._model
+        want = () if m is None else tuple(
+            (r.node, tuple(sorted(r.flags))) for r in m.resources_of_rd(name))
+        return gens, want
+
+    def _refresh_changed_rows(self) -> None:
+        top = int(self.scroll_offset.y)
+        width = self.scrollable_content_region.width
+        for i in range(top, min(len(self._rows), top + self._body_height)):
+            name = self._rows[i]
+            cached = self._cache.get(name)
+            if cached is not None and cached[2] == self._row_fingerprint(name):
+                continue
+            self._cache.discard(name)
+            self.refresh(Region(0, i - top + self._top, width, 1))
 
     def _shape(self) -> tuple[object, ...]:
         """Cheap fingerprint of the row and column sets (counts per node and model)."""
@@ -387,9 +413,13 @@ class PlacementMatrix(ScrollView, can_focus=True):
     def _row_strip(self, idx: int, width: int, base: Style) -> Strip:
         name = self._rows[idx]
         cached = self._cache.get(name)
+        fingerprint = self._row_fingerprint(name)
+        if cached is not None and cached[2] != fingerprint:
+            cached = None  # changed while off-screen (an unnamed mark_dirty skips those)
         if cached is None:
+            link = self._link
             cells = row_cells(self._g, name, self._cols, self._model, self._states,
-                              self._status)
+                              lambda n: link.get(n, "ONLINE"), self._memo)
             sev = max((c.severity for c in cells), default=OK)
             segs: list[Segment] = []
             pad = " " * ((self._col_w - 1 - CELL_WIDTH) // 2)
@@ -403,9 +433,9 @@ class PlacementMatrix(ScrollView, can_focus=True):
                     self._styles[c.style] = style
                 segs.append(Segment(pad + c.text + rest, base + style))
             strip = Strip(segs, len(cells) * self._col_w)
-            cached = (strip, sev)
+            cached = (strip, sev, fingerprint)
             self._cache[name] = cached
-        strip, sev = cached
+        strip, sev, _ = cached
         mark = {OK: " ", WARN: self._g.warn, ALERT: self._g.alert}[sev]
         label = Text(no_wrap=True)
         label.append(mark, SEVERITY_STYLE[sev])

@@ -121,6 +121,10 @@ def cell_for(
     return Cell(f"{role}{kind}  ", STYLE["primary"] if primary else STYLE["ok"], OK)
 
 
+#: (resource, node) -> (fingerprint of the inputs, cell); see row_cells
+CellMemo = dict[tuple[str, str], tuple[tuple[object, ...], Cell]]
+
+
 def row_cells(
     g: Glyphs,
     name: str,
@@ -128,7 +132,11 @@ def row_cells(
     model: ClusterModel | None,
     states: Mapping[str, DrbdState],
     status: Callable[[str], str],
+    memo: CellMemo | None = None,
 ) -> list[Cell]:
+    """The cells of one resource row. With ``memo``, a cell is recomputed only when its
+    inputs changed (the replica's events2 generation, its desired flags, the node's link):
+    a repaint of many visible rows after an unspecific "something changed" stays cheap."""
     desired: dict[str, Resource] = {}
     if model is not None:
         desired = {r.node.upper(): r for r in model.resources_of_rd(name)}
@@ -137,7 +145,22 @@ def row_cells(
         st = states.get(node)
         rs = st.resources.get(name) if st is not None else None
         d = desired.get(node.upper())
-        out.append(cell_for(g, d, rs, status(node)) if (d or rs) else EMPTY)
+        if d is None and rs is None:
+            out.append(EMPTY)
+            continue
+        stat = status(node)
+        if memo is None:
+            out.append(cell_for(g, d, rs, stat))
+            continue
+        fp = (id(rs), rs.generation if rs is not None else -1, id(d),
+              tuple(sorted(d.flags)) if d is not None else (), stat)
+        hit = memo.get((name, node))
+        if hit is not None and hit[0] == fp:
+            out.append(hit[1])
+            continue
+        cell = cell_for(g, d, rs, stat)
+        memo[(name, node)] = (fp, cell)
+        out.append(cell)
     return out
 
 

@@ -131,3 +131,22 @@ async def test_click_moves_cursor_and_double_click_selects() -> None:
         await pilot.pause()
         sel = [m for m in app.messages if isinstance(m, PlacementMatrix.Selected)]
         assert [(m.resource, m.node) for m in sel] == [("b", "charlie")]
+
+
+async def test_unnamed_mark_dirty_catches_rows_changed_off_screen() -> None:
+    names = [f"r{i:03d}" for i in range(80)]
+    states = cluster(NODES, names)
+    app = placement_app(None, {})
+    async with app.run_test(size=(80, 24)) as pilot:
+        w = app.query_one(PlacementMatrix)
+        w.set_data(None, states)
+        w.move_cursor("r070")  # painted (and cached) once ...
+        await pilot.pause()
+        w.move_cursor("r000")  # ... then scrolled away
+        await pilot.pause()
+        start_resync(states, "r070", "alpha", "bravo", NODES, done=33.0)  # off-screen
+        w.mark_dirty()
+        await pilot.pause(0.35)
+        w.move_cursor("r070")
+        await pilot.pause()
+        assert any(" 33%" in ln and "r070" in ln for ln in _lines(app))
