@@ -239,3 +239,32 @@ async def test_quit_reaps_the_child(fake_env: Path) -> None:
 
 def test_fake_drbdsetup_is_executable() -> None:
     assert os.access(FAKE, os.X_OK)
+
+
+async def test_recorded_emulator_stream(fake_env: Path, monkeypatch) -> None:
+    """A stream recorded from the emulator (disconnect, reconnect, resync with helpers and
+    paths): degraded, then SyncTarget with progress, then healthy; no stream errors."""
+    monkeypatch.setenv("FAKE_EVENTS", str(FIX / "emulated_resync.txt"))
+    monkeypatch.setenv("FAKE_EVENTS_LIVE", str(FIX / "emulated_resync_live.txt"))
+    app = make_app()
+    saw: set[str] = set()
+
+    def watch() -> bool:
+        row = app.resource_list.row("legacy")
+        if row is not None:
+            text = row_text(app, "legacy")
+            saw.update(w for w in ("SyncTarget", "Connecting", "NetworkFailure") if w in text)
+        pd = app.state.resources.get("legacy")
+        return (
+            pd is not None
+            and pd.last_helper is not None
+            and pd.last_helper.get("helper") == "after-resync-target"
+            and row is not None
+            and len(row.lines) == 1
+        )
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, watch, "the recorded resync to finish")
+    assert "SyncTarget" in saw
+    assert app.state.malformed == 0
+    assert not [m for m in app.messages if m.level != "info"]
