@@ -329,6 +329,8 @@ def preview_steps(store: Store | ClusterModel, steps: Iterable[Step], *,
         before = _desired(model, name, limits.get(name, scope[0]), done) \
             if name not in new_nodes else NodeDesired(name)
         state = (states or {}).get(name)
+        if state is not None and not state.initial_done:
+            state = None  # events2 has not described the node yet: assume it converged
         actual = converged_actual(before, extents[name], known_node=name not in new_nodes,
                                   state=state)
         desired = after[name]

@@ -181,3 +181,26 @@ async def test_a_change_for_every_resource_can_be_capped(ops: Operations) -> Non
     capped = preview(ops.store, "controller_modify", max_resources=2, **change)
     assert capped.commands["alpha"][-1] == "drbdadm adjust a1 a2"
     assert capped.left_out == {"alpha": 1}
+
+
+async def test_live_events2_state_decides_what_runs(ops: Operations) -> None:
+    from drbdeck.collectors.drbdstate import DrbdState
+
+    assert not _errors(await ops.rsc_create("web", ["alpha", "bravo"], storage_pool="pool1"))
+    alpha, bravo = DrbdState(node="alpha"), DrbdState(node="bravo")
+    alpha.feed_many(["exists resource name:web role:Primary suspended:no",
+                     "exists device name:web volume:0 minor:1000 disk:UpToDate client:no",
+                     "exists -"])
+    bravo.feed_many(["exists -"])  # bravo runs nothing (yet)
+    assert alpha.initial_done and bravo.initial_done
+    p = preview(ops.store, "rsc_delete", "web", "alpha", initial_done={"WEB/0"},
+                states={"alpha": alpha, "bravo": bravo})
+    assert p.commands["alpha"][0] == "drbdadm down web"
+    # bravo is not running web: its existing LV's metadata is checked, then it comes up
+    assert p.commands["bravo"] == [
+        "write /var/lib/drbdeck.d/web.res",
+        "drbdmeta --force 1000 v09 /dev/vg0/web_00000 internal dstate",
+        "drbdadm adjust web"]
+    q = preview(ops.store, "rsc_delete", "web", "alpha",
+                states={"alpha": DrbdState(node="alpha")})  # no dump yet: as converged
+    assert q.commands["alpha"][0] == "drbdadm down web"
