@@ -154,6 +154,7 @@ class PlacementMatrix(ScrollView, can_focus=True):
         if node is not None and node in self._cols:
             self.cursor_col = self._cols.index(node)
         self._follow_cursor()
+        self.call_after_refresh(self._follow_cursor)  # after a new size has been laid out
         self.refresh()
 
     # -- geometry: line 0 is the header, the last line the legend --------------------------

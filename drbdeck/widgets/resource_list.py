@@ -192,6 +192,7 @@ class ResourceList(ScrollView, can_focus=True):
         if resource not in self._ro.index:
             return False
         self._set_cursor(resource)
+        self.call_after_refresh(self._scroll_to_cursor)  # after a new size is laid out
         return True
 
     # -- Textual hooks ---------------------------------------------------------------------
@@ -420,10 +421,16 @@ class ResourceList(ScrollView, can_focus=True):
             i = self._ro.index.get(n) if n is not None else None
             if i is not None:
                 self.refresh_lines(self._ro.starts[i], 1)
-        i = self._ro.index[name]
-        rows = self._ro.rows[name].height
-        height = self.scrollable_content_region.height or 1
-        self.scroll_to_region(Region(0, self._ro.starts[i], 1, min(rows, height)),
-                              animate=False, force=True, immediate=True)
+        self._scroll_to_cursor()
         if old != name:
             self.post_message(self.Highlighted(name))
+
+    def _scroll_to_cursor(self) -> None:
+        name = self._cursor
+        start = self._ro.start(name) if name is not None else None
+        if name is None or start is None:
+            return
+        rows = self._ro.rows[name].height
+        height = self.scrollable_content_region.height or 1
+        self.scroll_to_region(Region(0, start, 1, min(rows, height)),
+                              animate=False, force=True, immediate=True)
