@@ -397,3 +397,15 @@ async def test_a_failing_transport_is_an_answer_not_a_crash(backend: StoreBacken
         assert [ln.level for ln in remote.event_log] == ["error"]
         assert any("failed" in (n.title or "") for n in app._notifications)
         assert "x1" not in backend.model.rds
+
+
+async def test_f1_explains_the_form_and_the_focused_field(backend: StoreBackend) -> None:
+    app = FormHost(backend)
+    async with app.run_test(size=(100, 40), notifications=True) as pilot:
+        await opened(pilot, "resource-definition")
+        await type_into(pilot, "size-0", "")
+        await pilot.press("f1")
+        await pilot.pause()
+        text = "\n".join(n.message for n in app._notifications)
+        assert "volume definitions" in text and "ctrl+n add volume" in text
+        assert "Volume 0 size: 10G" in text

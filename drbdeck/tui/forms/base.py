@@ -48,6 +48,7 @@ class FormScreen(ModalScreen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "submit", "Send", priority=True),
+        Binding("f1", "form_help", "Help"),
     ]
     #: wide terminals put the preview beside the fields, narrow ones below them
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
@@ -108,7 +109,7 @@ class FormScreen(ModalScreen[bool]):
                     with VerticalScroll(id="preview-scroll"):
                         yield Static("", id="preview")
             yield Static("", id="form-status")
-            yield Static("enter/ctrl+s send · esc cancel · tab next"
+            yield Static("enter/ctrl+s send · esc cancel · f1 help"
                          + (f" · {self.KEYS_HINT}" if self.KEYS_HINT else ""), id="form-keys")
 
     def on_mount(self) -> None:
@@ -185,6 +186,24 @@ class FormScreen(ModalScreen[bool]):
         out.update(render_preview(p))
 
     # ---- actions --------------------------------------------------------------------
+    def action_form_help(self) -> None:
+        """F1: what this form does (its module's first line), the keys, and the rule of
+        the focused field (``?`` would be typed into a field, so help is on F1)."""
+        import sys
+
+        mod = sys.modules.get(type(self).__module__)
+        what = ((mod.__doc__ if mod else "") or "").strip().splitlines()[:1]
+        lines = [*what, "enter / ctrl+s send · esc cancel · tab / shift+tab move"]
+        if self.KEYS_HINT:
+            lines.append(self.KEYS_HINT)
+        focused = self.focused
+        field = next((a for a in (focused.ancestors if focused else [])
+                      if isinstance(a, FormField)), None)
+        if field is not None:
+            hint = getattr(getattr(field, "input", None), "placeholder", "")
+            lines.append(f"{field.label or field.field_id}: {hint}".rstrip(": "))
+        self.app.notify("\n".join(lines), title=self.TITLE, timeout=10)
+
     def action_cancel(self) -> None:
         if not self.sending:
             self.dismiss(False)
