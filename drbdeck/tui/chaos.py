@@ -48,25 +48,29 @@ def menu_entries(chaos: ChaosActions) -> list[tuple[str, str] | None]:
     something is offered, with the state beside it; otherwise both are."""
     running = getattr(chaos, "node_running", None)
     is_cut = getattr(chaos, "link_is_cut", None)
-    out: list[tuple[str, str] | None] = []
     names = list(chaos.nodes())
+    nodes: list[tuple[str, str, str]] = []  # (id, action text, state text)
     for n in names:
         up = running(n) if callable(running) else None
         if up is not False:
-            out.append((f"stop:{n}", f"■ stop node {n}" + ("" if up is None else
-                                                         "      (running)")))
+            nodes.append((f"stop:{n}", f"■ stop node {n}", "" if up is None else "running"))
         if up is not True:
-            out.append((f"start:{n}", f"▶ restart node {n}" + ("" if up is None else
-                                                              "   (STOPPED)")))
-    out.append(None)
+            nodes.append((f"start:{n}", f"▶ restart node {n}", "" if up is None else "STOPPED"))
+    links: list[tuple[str, str, str]] = []
     for a, b in combinations(names, 2):
         cut = is_cut(a, b) if callable(is_cut) else None
         if cut is not True:
-            out.append((f"cut:{a}:{b}", f"✂ cut link {a} ↔ {b}" + ("" if cut is None else
-                                                                 "      (connected)")))
+            links.append((f"cut:{a}:{b}", f"✂ cut link {a} ↔ {b}",
+                          "" if cut is None else "connected"))
         if cut is not False:
-            out.append((f"restore:{a}:{b}", f"≡ restore link {a} ↔ {b}" + (
-                "" if cut is None else "  (CUT)")))
+            links.append((f"restore:{a}:{b}", f"≡ restore link {a} ↔ {b}",
+                          "" if cut is None else "CUT"))
+    width = max((len(t) for _i, t, _s in nodes + links), default=0)
+    out: list[tuple[str, str] | None] = []
+    for group in (nodes, links):
+        if out and group:
+            out.append(None)
+        out += [(i, f"{t:<{width}}  {s}".rstrip()) for i, t, s in group]
     return out
 
 

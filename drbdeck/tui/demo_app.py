@@ -48,13 +48,33 @@ class _DemoHooks:
 
     async def _demo_start(self) -> None:
         s = self.demo_session
+        notify = getattr(self, "notify", None)
+        if callable(notify):
+            notify("Starting 4 emulated nodes, then pools and resources …", title="demo")
         try:
             await s.start()
         except Exception as exc:  # shown in the log; the console keeps running
             log.exception("demo start")
             s.say(f"demo: the controller could not start: {exc}", "error")
+            if callable(notify):
+                notify(f"the controller could not start: {exc}", title="demo",
+                       severity="error")
             return
-        s.start_setup()
+        task = s.start_setup()
+        if task is None:
+            return
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(task)
+        if not callable(notify):
+            return
+        failed = s.setup.failed if s.setup is not None else None
+        if failed:
+            notify(f"set-up stopped: {failed} (log: 4)", title="demo", severity="error",
+                   timeout=15)
+        else:
+            url = f" · REST {s.rest_url}" if s.rest_url else ""
+            notify(f"Ready: 1 syncing, 1 degraded, writes on web@alpha. x: chaos{url}",
+                   title="demo", timeout=10)
 
 
 def _console_class() -> tuple[type[App[Any]] | None, Any]:

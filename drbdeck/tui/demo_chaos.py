@@ -43,8 +43,8 @@ class EmulatorChaos:
         except CtlError as exc:
             self.say(f"chaos: {what} failed: {exc}", "error")
             raise
-        msg = f"chaos: {result}" if isinstance(result, str) else f"chaos: {what}"
-        self.say(msg, "warning")
+        msg = result if isinstance(result, str) else what
+        self.say(f"chaos: {msg}", "warning")
         return msg
 
     async def stop_node(self, node: str) -> str:
