@@ -36,8 +36,7 @@ __all__ = ["MonApp"]
 #: (it stays in the message log until cleared).
 _PROBLEM_SHOWN_S = 60.0
 
-_KEYS = "q Quit  p Problems  r Repaint  R Reinit  m Messages  ↑↓ Move  Enter Details"
-_KEYS_ASCII = "q Quit  p Problems  r Repaint  R Reinit  m Messages  Enter Details"
+_KEYS = "q Quit  p Problems  r Repaint  R Reinit  m Messages  < > PgUp/Dn  Enter Details"
 
 
 class MonApp(App[int]):
@@ -59,6 +58,10 @@ class MonApp(App[int]):
         Binding("R", "reinit", "Reinitialize (respawn drbdsetup)"),
         Binding("m", "messages", "Message log"),
         Binding("c", "clear_messages", "Clear messages", show=False),
+        # drbdmon's paging keys, on top of the list's PgUp/PgDn/Home
+        Binding("less_than_sign", "page(-1)", "Page up", show=False),
+        Binding("greater_than_sign", "page(1)", "Page down", show=False),
+        Binding("exclamation_mark", "first_page", "First page", show=False),
     ]
     ENABLE_COMMAND_PALETTE = False
 
@@ -94,7 +97,7 @@ class MonApp(App[int]):
         yield Static("Reading initial DRBD status...", id="mon-reading")
         yield ResourceList(ascii=self._ascii, id="mon-list")
         yield Static(id="mon-status")
-        yield Static(_KEYS_ASCII if self._ascii else _KEYS, id="mon-keys")
+        yield Static(_KEYS, id="mon-keys")
 
     @property
     def resource_list(self) -> ResourceList:
@@ -201,6 +204,12 @@ class MonApp(App[int]):
     def action_repaint(self) -> None:
         self.dirty.note(None)
         self.refresh(repaint=True, layout=True)
+
+    def action_page(self, direction: int) -> None:
+        self.resource_list.action_page(direction)
+
+    def action_first_page(self) -> None:
+        self.resource_list.action_jump(0)
 
     def action_reinit(self) -> None:
         self.source.respawn()

@@ -268,3 +268,34 @@ async def test_recorded_emulator_stream(fake_env: Path, monkeypatch) -> None:
     assert "SyncTarget" in saw
     assert app.state.malformed == 0
     assert not [m for m in app.messages if m.level != "info"]
+
+
+async def test_drbdmon_paging_keys(fake_env: Path, tmp_path, monkeypatch) -> None:
+    """``>``/``<``/``!`` page like drbdmon (60 degraded resources on a 24-line screen)."""
+    lines = []
+    for i in range(60):
+        r = f"r{i:02d}"
+        lines += [
+            f"exists resource name:{r} role:Secondary suspended:no force-io-failures:no"
+            " may_promote:no promotion_score:0",
+            f"exists connection name:{r} peer-node-id:1 conn-name:alpha connection:Connecting"
+            " role:Unknown",
+            f"exists device name:{r} volume:0 minor:{1000 + i} backing_dev:/dev/vg0/{r}"
+            " disk:Outdated client:no quorum:no",
+        ]
+    (tmp_path / "many.txt").write_text("\n".join([*lines, "exists -", ""]))
+    monkeypatch.setenv("FAKE_EVENTS", str(tmp_path / "many.txt"))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: len(app.resource_list.order) == 60, "60 resources")
+        first = app.resource_list.cursor_resource
+        await pilot.press("greater_than_sign")
+        await until(pilot, lambda: app.resource_list.cursor_resource != first, "a page down")
+        await pilot.press("greater_than_sign", "greater_than_sign")
+        await until(pilot, lambda: app.resource_list.scroll_offset.y > 0, "scrolled")
+        await pilot.press("exclamation_mark")
+        await until(pilot, lambda: app.resource_list.cursor_resource == first, "first page")
+        await pilot.press("greater_than_sign")
+        await until(pilot, lambda: app.resource_list.cursor_resource != first, "down again")
+        await pilot.press("less_than_sign")
+        await until(pilot, lambda: app.resource_list.cursor_resource == first, "page up")
