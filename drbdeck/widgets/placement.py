@@ -105,6 +105,7 @@ class PlacementMatrix(ScrollView, can_focus=True):
         self._link: dict[str, str] = {}
         self._styles: dict[str, Style] = {}
         self._memo: CellMemo = {}
+        self._legend_cache: tuple[int, list[Text]] | None = None
         self._last_shape: tuple[object, ...] = ()
         self._dirty: set[str] = set()
         self._all_dirty = False
@@ -165,7 +166,14 @@ class PlacementMatrix(ScrollView, can_focus=True):
 
     @property
     def _bottom(self) -> int:
-        return 1 if self.show_legend else 0
+        return len(self._legend_lines()) if self.show_legend else 0
+
+    def _legend_lines(self) -> list[Text]:
+        """The legend, wrapped to the width (two lines at 80 columns)."""
+        width = max(20, self.scrollable_content_region.width or self.size.width or 80)
+        if self._legend_cache is None or self._legend_cache[0] != width:
+            self._legend_cache = (width, matrix_legend(self._g, width)[:3])
+        return self._legend_cache[1]
 
     @property
     def _body_height(self) -> int:
@@ -188,6 +196,9 @@ class PlacementMatrix(ScrollView, can_focus=True):
         super().notify_style_update()
         self._cache.clear()
 
+    def on_resize(self) -> None:
+        self._update_size()
+
     def watch_show_legend(self) -> None:
         self._update_size()
         self.refresh()
@@ -200,9 +211,12 @@ class PlacementMatrix(ScrollView, can_focus=True):
         base = self.rich_style
         if y == 0:
             return self._header(width, base)
-        if self.show_legend and y == self.scrollable_content_region.height - 1:
-            t = matrix_legend(self._g)
-            return self._strip(t).crop_extend(0, width, base)
+        height = self.scrollable_content_region.height
+        if self.show_legend and y >= height - self._bottom:
+            lines = self._legend_lines()
+            k = y - (height - len(lines))
+            if 0 <= k < len(lines):
+                return self._strip(lines[k]).crop_extend(0, width, base)
         if not self._rows:
             if y == 1:
                 msg = "No resources." if self._cols else "No nodes and no resources."

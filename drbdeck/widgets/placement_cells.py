@@ -164,15 +164,34 @@ def row_cells(
     return out
 
 
-def matrix_legend(g: Glyphs) -> Text:
-    t = Text(no_wrap=True)
-    for sym, word, style in (
+def legend_items(g: Glyphs) -> list[Text]:
+    """One Text per symbol ("● diskful"), for packing into lines of any width."""
+    items = (
         (g.up_to_date, "diskful", "ok"), (g.diskless, "diskless", "ok"),
         (g.tie_breaker, "tie-breaker", "ok"), (g.primary, "Primary", "primary"),
         ("37%", "syncing", "warn"), (g.alert, "problem", "alert"), (g.warn, "warning", "warn"),
         (g.pending, "pending", "pending"), (g.deleting, "deleting", "deleting"),
         (g.stale, "node offline", "alert"),
-    ):  # fmt: skip
+    )  # fmt: skip
+    out = []
+    for sym, word, style in items:
+        t = Text(no_wrap=True)
         t.append(sym, STYLE[style])
-        t.append(f" {word}  ")
-    return t
+        t.append(f" {word}")
+        out.append(t)
+    return out
+
+
+def matrix_legend(g: Glyphs, width: int | None = None) -> list[Text]:
+    """The legend as lines no wider than ``width`` (one line when ``width`` is None)."""
+    lines: list[Text] = []
+    cur = Text(no_wrap=True)
+    for item in legend_items(g):
+        if cur.cell_len and width is not None and cur.cell_len + 2 + item.cell_len > width:
+            lines.append(cur)
+            cur = Text(no_wrap=True)
+        if cur.cell_len:
+            cur.append("  ")
+        cur.append_text(item)
+    lines.append(cur)
+    return lines

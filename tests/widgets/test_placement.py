@@ -30,7 +30,10 @@ def test_cells_from_model_and_states(model: ClusterModel) -> None:
     model.resource("web", "bravo").flags.discard("DELETE")
     web = [c.text for c in row_cells(UNICODE, "web", nodes, model, states, status)]
     assert web[1] == " 42%"  # the SyncTarget shows its progress
-    assert matrix_legend(ASCII).plain.isascii()
+    (one,) = matrix_legend(ASCII)
+    assert one.plain.isascii() and "tie-breaker" in one.plain
+    narrow = matrix_legend(UNICODE, 80)
+    assert len(narrow) == 2 and all(t.cell_len <= 80 for t in narrow)
 
 
 def test_odd_state_cell_does_not_crash() -> None:
@@ -52,7 +55,7 @@ async def test_navigation_keeps_headers_and_selects(model: ClusterModel) -> None
         assert w.cursor_cell == ("pvc-00000", "node000")
         lines = _lines(app)
         assert "node000" in lines[0] and "pvc-00000" in lines[1]
-        assert "diskful" in lines[-1]  # the legend
+        assert "diskful" in lines[-2] and "node offline" in lines[-1]  # the legend, 2 lines
         await pilot.press(*["right"] * 25, *["down"] * 60)
         assert w.cursor_cell == ("pvc-00060", "node025")
         lines = _lines(app)
@@ -70,7 +73,7 @@ async def test_navigation_keeps_headers_and_selects(model: ClusterModel) -> None
         sel = [m for m in app.messages if isinstance(m, PlacementMatrix.Selected)]
         assert [(m.resource, m.node) for m in sel] == [w.cursor_cell]
         await pilot.press("l")
-        assert not w.show_legend and "diskful" not in _lines(app)[-1]
+        assert not w.show_legend and "diskful" not in "".join(_lines(app)[-2:])
 
 
 async def test_live_update_and_offline_node(model: ClusterModel) -> None:
