@@ -69,6 +69,8 @@ class ResourceList(ScrollView, can_focus=True):
         Binding("down", "cursor(1)", "Down", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
         Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("less_than_sign", "page(-1)", "Page up (drbdmon key)", show=False),
+        Binding("greater_than_sign", "page(1)", "Page down (drbdmon key)", show=False),
         Binding("home", "jump(0)", "First", show=False),
         Binding("end", "jump(-1)", "Last", show=False),
         Binding("enter", "select", "Details"),

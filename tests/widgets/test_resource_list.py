@@ -196,3 +196,19 @@ async def test_click_and_double_click() -> None:
         await pilot.pause()
         sel = [m.resource for m in app.messages if isinstance(m, ResourceList.Selected)]
         assert sel == [w.cursor_resource] and sel[0] not in ("res05", "res07")
+
+
+async def test_longer_name_later_widens_the_column_and_drbdmon_page_keys() -> None:
+    states = cluster(NODES, [f"r{i:02d}" for i in range(60)])
+    app = list_app(states)
+    async with app.run_test(size=(80, 24)) as pilot:
+        w = app.query_one(ResourceList)
+        long = "a-much-longer-resource-name-x"
+        states["alpha"].feed(f"create resource name:{long} role:Secondary")
+        await pilot.pause(0.35)
+        heads = [w.row(n).lines[0].plain for n in ("r00", "r59")]  # type: ignore[union-attr]
+        assert all(h.index("Secondary") > len(long) for h in heads)  # one column for all
+        await pilot.press("greater_than_sign")
+        assert w.order.index(w.cursor_resource or "") > 10
+        await pilot.press("less_than_sign")
+        assert w.order.index(w.cursor_resource or "") < 10
