@@ -158,6 +158,8 @@ class FormScreen(ModalScreen[bool]):
         return store, kw
 
     def refresh_preview(self) -> None:
+        if not self.is_attached:  # a timer that outlived a dismissed form
+            return
         out = self.query_one("#preview", Static)
         bad = [f for f in self.query(FormField) if f.field_id not in self.PREVIEW_IGNORES
                and displayed(f) and f.error()]
@@ -167,7 +169,7 @@ class FormScreen(ModalScreen[bool]):
             return
         try:
             steps = self.steps()
-        except FormInvalid as exc:
+        except ValueError as exc:  # FormInvalid, or a value a field let through
             out.update(Text(f"({exc})", style="dim"))
             return
         source = self.preview_source()
@@ -224,7 +226,7 @@ class FormScreen(ModalScreen[bool]):
             return
         try:
             steps = self.steps()
-        except FormInvalid as exc:
+        except ValueError as exc:  # FormInvalid, or a value a field let through
             status.update(Text(f"✗ {exc}; nothing was sent.", style="bold red"))
             return
         hold = self.ready()
