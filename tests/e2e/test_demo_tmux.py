@@ -68,6 +68,14 @@ def pane(tmp_path: Path) -> Iterator[Pane]:
                        check=False)
 
 
+def _alive(pid: str) -> bool:
+    """Running (a zombie waiting for tmux to reap it has exited)."""
+    try:
+        return "zombie" not in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+
+
 def emulators(state: Path) -> list[str]:
     out = subprocess.run(["pgrep", "-f", f"emulator .*{state}"], capture_output=True,
                          text=True, check=False).stdout
@@ -130,4 +138,20 @@ def test_create_a_resource_with_auto_place_and_see_it_uptodate(pane: Pane) -> No
     deadline = time.monotonic() + 15
     while emulators(state) and time.monotonic() < deadline:
         time.sleep(0.1)
+    assert not emulators(state), "the emulator outlived the demo"
+
+
+def test_sigterm_closes_the_demo_and_its_emulator(pane: Pane) -> None:
+    pane.wait("the demo cluster on screen", lambda s: "Primary@alpha" in s, timeout=40)
+    state = pane.state  # type: ignore[attr-defined]
+    demo = subprocess.run(["pgrep", "-f", f"cli.main demo --state-dir {state}"],
+                          capture_output=True, text=True, check=False).stdout.split()
+    assert len(demo) == 1 and emulators(state)
+    subprocess.run(["kill", "-TERM", demo[0]], check=True)
+    deadline = time.monotonic() + 15
+    while (_alive(demo[0]) or emulators(state)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    status = Path(f"/proc/{demo[0]}/status")
+    assert not status.exists() or "zombie" in status.read_text(), (
+        f"the demo ignored SIGTERM: {status.read_text() if status.exists() else ''}")
     assert not emulators(state), "the emulator outlived the demo"
