@@ -28,7 +28,7 @@ from drbdeck.backend.controller.apicall import ApiCallRc
 from drbdeck.backend.controller.names import key
 from drbdeck.backend.runtime.runtime import ControllerRuntime
 from drbdeck.emulator.ctl import CtlError
-from drbdeck.tui.demo_emulator import EmulatorProcess, NodeInfo
+from drbdeck.tui.demo_emulator import EmulatorError, EmulatorProcess, NodeInfo
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ class DemoSetup:
             await self.make_trouble()
             self.start_write_load()
             self.say("demo: ready — press x for the chaos menu", "info")
-        except (SetupError, CtlError, OSError, TimeoutError) as exc:
+        except (SetupError, EmulatorError, CtlError, OSError, TimeoutError) as exc:
             self.failed = str(exc) or type(exc).__name__
             self.say(f"demo: set-up stopped: {self.failed}", "error")
         except Exception as exc:  # the console must keep running whatever happens

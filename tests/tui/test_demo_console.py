@@ -75,6 +75,11 @@ async def test_console_runs_the_scenario_and_the_chaos_menu(tmp_path: Path) -> N
             texts = [e.text for e in session.narration]
             assert any("node bravo stopped" in t for t in texts)
             assert any("node bravo started" in t for t in texts)
+            elog = getattr(getattr(app, "backend", None), "event_log", None)
+            if elog is not None:  # the console's event log got the narration
+                lines = [(ln.source, ln.text) for ln in elog]
+                assert ("chaos", "node bravo stopped") in lines, lines[-20:]
+                assert any(src == "demo" and "ready" in t for src, t in lines)
     finally:
         await session.close()
 
@@ -101,5 +106,44 @@ async def test_chaos_error_keeps_the_menu_open_with_the_reason(tmp_path: Path) -
             assert isinstance(app.screen, ChaosScreen)
             await pilot.press("escape")
             await until(pilot, "menu closed", lambda: not isinstance(app.screen, ChaosScreen))
+    finally:
+        await session.close()
+
+
+async def test_plain_screen_when_the_console_is_absent(tmp_path: Path, monkeypatch) -> None:
+    """Without drbdeck.tui.app the demo still shows its resources and the chaos menu."""
+    import drbdeck.tui.demo_app as demo_app
+
+    monkeypatch.setattr(demo_app, "_console_class", lambda: (None, None))
+    session = DemoSession(DemoOptions(state_dir=tmp_path / "demo", rest=None))
+    try:
+        session.prepare()
+        app = build_app(session)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, "set-up done", lambda: session.setup is not None
+                        and session.setup.done.is_set(), 60)
+            summary = app.query_one("#summary")
+            await until(pilot, "resources listed",
+                        lambda: "web" in str(summary.render()) and "ONLINE" in str(
+                            summary.render()))
+            text = str(summary.render())
+            assert "! logs" in text and "alpha:P/UpToDate" in text
+            await pilot.press("x")
+            await until(pilot, "chaos menu open", lambda: isinstance(app.screen, ChaosScreen))
+    finally:
+        await session.close()
+
+
+async def test_setup_failure_is_narrated_not_raised(tmp_path: Path) -> None:
+    session = DemoSession(DemoOptions(state_dir=tmp_path / "demo", rest=None))
+    try:
+        await session.open()
+        await session.emulator.wait_ready()
+        await session.emulator.stop()  # the nodes vanish before the scenario runs
+        session.start_setup()
+        await session.wait_setup(60)
+        assert session.setup is not None and session.setup.failed
+        assert any(e.level == "error" and "set-up stopped" in e.text and "emulator" in e.text
+                   for e in session.narration), [e.text for e in session.narration]
     finally:
         await session.close()
