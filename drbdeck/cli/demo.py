@@ -47,7 +47,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> _Parser:
-    p = _Parser(prog="drbdeck demo", description=(__doc__ or "").strip().splitlines()[0],
+    p = _Parser(prog="drbdeck demo",
+                description="The console on a four-node emulated cluster (alpha, bravo, "
+                            "charlie, delta), alive from the start: healthy, syncing and "
+                            "degraded resources, a write load, and a chaos menu (x).",
                 epilog="With --no-tui, the emulator's options apply instead "
                        "(see 'drbdeck emulator --help').")
     p.add_argument("--no-tui", action="store_true",
