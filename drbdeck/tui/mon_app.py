@@ -32,6 +32,8 @@ from drbdeck.widgets.resource_list import ResourceList
 
 __all__ = ["MonApp"]
 
+_READING = "Reading initial DRBD status..."
+
 #: How long the newest warning stays in the status line once the source is live again
 #: (it stays in the message log until cleared).
 _PROBLEM_SHOWN_S = 60.0
@@ -89,12 +91,13 @@ class MonApp(App[int]):
         self._ascii = ascii
         self._header_text = ""
         self._status_text = ""
+        self._reading_text = _READING
 
     # -- layout --------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield Static(id="mon-header")
-        yield Static("Reading initial DRBD status...", id="mon-reading")
+        yield Static(_READING, id="mon-reading")
         yield ResourceList(ascii=self._ascii, id="mon-list")
         yield Static(id="mon-status")
         yield Static(_KEYS, id="mon-keys")
@@ -167,11 +170,21 @@ class MonApp(App[int]):
         # and goes away again while a respawned source re-reads the state.
         ready = self.state.initial_done
         rl = self.resource_list
+        reading = self.query_one("#mon-reading", Static)
         if rl.display != ready:
             rl.display = ready
-            self.query_one("#mon-reading", Static).display = not ready
+            reading.display = not ready
             if ready:
                 rl.focus()
+        if not ready:
+            text = _READING
+            if self.source.status.phase in ("waiting", "stopped") and (
+                problem := self.messages.latest_problem
+            ):
+                text = f"No DRBD status: {problem.text}\n(retrying; m shows the message log)"
+            if text != self._reading_text:
+                self._reading_text = text
+                reading.update(text)
         header = self._header()
         if header.plain != self._header_text:
             self._header_text = header.plain

@@ -32,12 +32,16 @@ class Message:
     time: float
     level: str  # info | warn | error
     text: str
+    #: how many times in a row this message was logged (the time is the latest one's)
+    repeats: int = 1
 
     def render(self) -> Text:
         stamp = time.strftime("%H:%M:%S", time.localtime(self.time))
         out = Text(f"{stamp} ")
         out.append(_LEVEL_WORD.get(self.level, self.level), _LEVEL_STYLE.get(self.level, ""))
         out.append(f" {self.text}")
+        if self.repeats > 1:
+            out.append(f" (×{self.repeats})", "dim")
         return out
 
 
@@ -50,8 +54,15 @@ class MessageLog:
         self.version = 0
 
     def add(self, level: str, text: str) -> Message:
-        msg = Message(time.time(), level, text)
-        self._items.append(msg)
+        """Log a message; the same message again right after it only bumps its count, so a
+        source failing every few seconds all night leaves one line, not thousands."""
+        last = self._items[-1] if self._items else None
+        if last is not None and last.level == level and last.text == text:
+            msg = Message(time.time(), level, text, last.repeats + 1)
+            self._items[-1] = msg
+        else:
+            msg = Message(time.time(), level, text)
+            self._items.append(msg)
         if level != "info":
             self.latest_problem = msg
         self.version += 1

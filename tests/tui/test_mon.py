@@ -299,3 +299,27 @@ async def test_drbdmon_paging_keys(fake_env: Path, tmp_path, monkeypatch) -> Non
         await until(pilot, lambda: app.resource_list.cursor_resource != first, "down again")
         await pilot.press("less_than_sign")
         await until(pilot, lambda: app.resource_list.cursor_resource == first, "page up")
+
+
+async def test_failing_drbdsetup_says_why_and_collapses_repeats(fake_env, tmp_path) -> None:
+    """A drbdsetup that fails at once (no DRBD module): the reason instead of the list,
+    and one message line with a repeat count rather than one line per attempt."""
+    script = tmp_path / "drbdsetup"
+    script.write_text(
+        "#!/bin/sh\necho 'Failed to modprobe drbd (No such file or directory)' >&2\nexit 20\n"
+    )
+    script.chmod(0o755)
+    app = MonApp(events2_argv(str(script)), node="bravo", respawn_delay=0.1)
+    async with app.run_test(size=(100, 20)) as pilot:
+        await until(pilot, lambda: any(m.repeats >= 3 for m in app.messages), "repeats")
+        texts = [m.text for m in app.messages if m.level == "warn"]
+        assert texts == [
+            "The external process that provides DRBD events exited (exit code 20): "
+            "Failed to modprobe drbd (No such file or directory)"
+        ]
+        await until(
+            pilot,
+            lambda: "No DRBD status: " in str(app.query_one("#mon-reading").render()),
+            "the reason on screen",
+        )
+        assert not app.resource_list.display
