@@ -323,3 +323,20 @@ async def test_failing_drbdsetup_says_why_and_collapses_repeats(fake_env, tmp_pa
             "the reason on screen",
         )
         assert not app.resource_list.display
+
+
+async def test_statistics_stream_shows_kernel_speed_and_eta(fake_env, monkeypatch) -> None:
+    """Why mon asks for ``--statistics``: the kernel's dbdt1 (MiB/s) and eta reach the row."""
+    monkeypatch.setenv("FAKE_EVENTS", str(FIX / "resync_statistics.txt"))
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await until(
+            pilot,
+            lambda: "56.2" in ((app.resource_list.row("r0") and row_text(app, "r0")) or ""),
+            "progress",
+        )
+        text = row_text(app, "r0")
+        assert "83.1" in text, text  # MiB/s from dbdt1
+        assert "0:07" in text, text  # eta:7
+        pd = app.state.resources["r0"].connections[0].peer_devices[0]
+        assert pd.speed_source == "kernel"
