@@ -16,6 +16,7 @@ so their rows turn *stale* instead of freezing silently.
 
 from __future__ import annotations
 
+import gc
 import time
 from bisect import bisect_right
 from collections.abc import Callable, Mapping
@@ -311,7 +312,16 @@ class ResourceList(ScrollView, can_focus=True):
         self._dirty.clear()
         names = all_resource_names(self._ctx)
         self._ctx.name_width = self._name_width(names)
-        self._ro.rows = {n: build_row(n, self._ctx) for n in names}
+        # Building ten thousand rows allocates a lot; the cyclic GC would scan the (huge)
+        # DrbdState object graph several times meanwhile (60-80 % of the time, measured).
+        # Rows hold no reference cycles, so pausing it for this loop is safe.
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            self._ro.rows = {n: build_row(n, self._ctx) for n in names}
+        finally:
+            if paused:
+                gc.enable()
         self.rows_built += len(names)
         self._strips.clear()
         self._ro.reorder()
