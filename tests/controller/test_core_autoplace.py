@@ -205,3 +205,42 @@ async def test_offline_peer_gets_not_connected_warning(ops: Operations) -> None:
               if e.code == rc.WARN_NOT_CONNECTED & rc.MASK_BITS_CODE]
     assert warned == ["alpha"]
     assert sorted(_replicas(ops, "r0")) == ["alpha", "beta", "gamma"]  # + tie-breaker
+
+
+def _recount(m: ClusterModel) -> dict[tuple[str, str], int]:
+    out: dict[tuple[str, str], int] = {}
+    for (_rd, nk), r in m.resources.items():
+        if r.storage_pool is not None:
+            k = (nk, r.storage_pool.upper())
+            out[k] = out.get(k, 0) + max(1, len(r.volumes))
+    return out
+
+
+async def test_pool_usage_index_matches_a_recount(ops: Operations, tmp_path: Path) -> None:
+    """The per-pool volume counts auto-place ranks by are kept incrementally; after
+    creates, volumes added and removed, deletes and refused calls they equal a recount,
+    in memory and after reloading the store."""
+    m = ops.model
+    for i in range(6):
+        _ok(await ops.rd_create(f"u{i}"))
+        _ok(await ops.vd_create(f"u{i}", GIB))
+        _ok(await ops.autoplace(f"u{i}", PlaceRequest(place_count=2)))
+        assert m.resources.pool_usage() == _recount(m)
+    _ok(await ops.vd_create("u0", GIB))  # every replica of u0 gains a volume in place
+    assert m.resources.pool_usage() == _recount(m)
+    _ok(await ops.vd_delete("u0", 1))
+    _ok(await ops.vd_confirm_deleted("u0", 1))
+    assert m.resources.pool_usage() == _recount(m)
+    node = next(r.node for r in m.resources_of_rd("u1"))
+    _ok(await ops.rsc_delete("u1", node))
+    _ok(await ops.confirm_deleted("u1", node))
+    assert m.resources.pool_usage() == _recount(m)
+    before = dict(m.resources.pool_usage())
+    bad = await ops.autoplace("u2", PlaceRequest(place_count=9))  # refused: rolled back
+    assert bad[0].is_error() and m.resources.pool_usage() == before == _recount(m)
+    ops.store.close()
+    again = Store(tmp_path / "c.db")
+    try:
+        assert again.model.resources.pool_usage() == before
+    finally:
+        again.close()

@@ -98,9 +98,15 @@ def minors_in_use(model: ClusterModel) -> dict[int, str]:
             if vd.minor is not None}
 
 
+def _minor_set(model: ClusterModel) -> set[int]:
+    """The minors in use, as a plain set (no owner names: this runs on every new volume)."""
+    return {vd.minor for rd in dict.values(model.rds) for vd in rd.volumes.values()
+            if vd.minor is not None}
+
+
 def allocate_minor(model: ClusterModel, explicit: int | None = None) -> int:
-    used = minors_in_use(model)
     if explicit is not None:
+        used = minors_in_use(model)
         if not isinstance(explicit, int) or isinstance(explicit, bool) or \
                 not 0 <= explicit <= MAX_MINOR:
             raise rc.error(rc.FAIL_INVLD_MINOR_NR, f"Invalid minor number '{explicit}': "
@@ -111,7 +117,7 @@ def allocate_minor(model: ClusterModel, explicit: int | None = None) -> int:
                            f"definition '{used[explicit]}'.")
         return explicit
     lo, hi = minor_range(model)
-    minor = _lowest_free(lo, hi, used)
+    minor = _lowest_free(lo, hi, _minor_set(model))
     if minor is None:
         raise rc.error(rc.FAIL_POOL_EXHAUSTED_MINOR_NR, "Could not find free minor number",
                        details=f"All minor numbers in {lo}-{hi} are in use.",

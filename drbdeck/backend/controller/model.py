@@ -186,13 +186,50 @@ class ResourceTable(dict[RKey, Resource]):
 
     Why: allocation asks "which replicas does this RD have / what runs on this node" for
     every new replica; with 10,000 RDs a scan per question would dominate each API call.
-    Keys must be upper-cased names; all changes go through item assignment / deletion.
+    Keys must be upper-cased names; all changes go through item assignment / deletion,
+    and a replica changed in place (its volumes) is announced with ``touch`` (the store's
+    ``Transaction.edit`` does it), so the per-pool volume count stays exact.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self._by_rd: dict[str, dict[str, Resource]] = {}
         self._by_node: dict[str, dict[str, Resource]] = {}
+        # auto-place's "volumes per storage pool", kept up to date instead of recounted
+        # over every replica on every placement
+        self._usage: dict[tuple[str, str], int] = {}
+        self._contrib: dict[RKey, tuple[tuple[str, str], int]] = {}
+        self._dirty: set[RKey] = set()
+
+    def _uncount(self, k: RKey) -> None:
+        old = self._contrib.pop(k, None)
+        if old is not None:
+            left = self._usage[old[0]] - old[1]
+            if left:
+                self._usage[old[0]] = left
+            else:
+                del self._usage[old[0]]
+
+    def _count(self, k: RKey, r: Resource) -> None:
+        if r.storage_pool is not None:
+            pk = (k[1], key(r.storage_pool))
+            n = max(1, len(r.volumes))
+            self._contrib[k] = (pk, n)
+            self._usage[pk] = self._usage.get(pk, 0) + n
+
+    def touch(self, k: RKey) -> None:
+        """Replica ``k`` may be changed in place: recount it before the next ``pool_usage``."""
+        self._dirty.add(k)
+
+    def pool_usage(self) -> dict[tuple[str, str], int]:
+        """(node key, pool key) → volumes placed there (a replica counts at least 1)."""
+        for k in self._dirty:
+            self._uncount(k)
+            r = dict.get(self, k)
+            if r is not None:
+                self._count(k, r)
+        self._dirty.clear()
+        return self._usage
 
     def __setitem__(self, k: RKey, r: Resource) -> None:
         if k in self:
@@ -200,9 +237,11 @@ class ResourceTable(dict[RKey, Resource]):
         super().__setitem__(k, r)
         self._by_rd.setdefault(k[0], {})[k[1]] = r
         self._by_node.setdefault(k[1], {})[k[0]] = r
+        self._count(k, r)
 
     def __delitem__(self, k: RKey) -> None:
         super().__delitem__(k)
+        self._uncount(k)
         for index, a, b in ((self._by_rd, k[0], k[1]), (self._by_node, k[1], k[0])):
             inner = index.get(a)
             if inner is not None:
@@ -223,12 +262,19 @@ class ResourceTable(dict[RKey, Resource]):
         super().clear()
         self._by_rd.clear()
         self._by_node.clear()
+        self._usage.clear()
+        self._contrib.clear()
+        self._dirty.clear()
 
     def of_rd(self, rd_key: str) -> list[Resource]:
         return list(self._by_rd.get(rd_key, {}).values())
 
     def on_node(self, node_key: str) -> list[Resource]:
         return list(self._by_node.get(node_key, {}).values())
+
+    def rd_names_by_node(self) -> dict[str, list[str]]:
+        """node key → names of the RDs with a replica there (one pass over the index)."""
+        return {nk: [r.rd for r in rs.values()] for nk, rs in self._by_node.items()}
 
     def __deepcopy__(self, memo: dict[int, object]) -> ResourceTable:
         out = ResourceTable()

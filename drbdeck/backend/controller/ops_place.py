@@ -39,11 +39,7 @@ _TIEBREAKER_PROP = "DrbdOptions/auto-add-quorum-tiebreaker"
 def _candidates(m: ClusterModel, is_online: IsOnline) -> list[PoolCandidate]:
     """Every pool of every node, with its volume count; unreported capacity counts as 0
     free so a pool the node has never described is not chosen blindly."""
-    vol_count: dict[tuple[str, str], int] = {}
-    for r in m.resources.values():
-        if r.storage_pool is not None:
-            k = (key(r.node), key(r.storage_pool))
-            vol_count[k] = vol_count.get(k, 0) + max(1, len(r.volumes))
+    vol_count = m.resources.pool_usage()
     out: list[PoolCandidate] = []
     for (nk, pk), p in sorted(m.pools.items()):
         node = m.nodes.get(nk)
@@ -74,8 +70,9 @@ def _deployed(m: ClusterModel, rd: ResourceDfn) -> list[Deployed]:
 def _placements(m: ClusterModel) -> dict[str, list[str]]:
     """node → names of the resources on it (do-not-place-with, tie-breaker load)."""
     out: dict[str, list[str]] = {}
-    for r in m.resources.values():
-        out.setdefault(r.node, []).append(r.rd)
+    for nk, rds in m.resources.rd_names_by_node().items():
+        node = m.nodes.get(nk)
+        out[node.name if node is not None else nk] = rds
     return out
 
 

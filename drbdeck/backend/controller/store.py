@@ -130,7 +130,10 @@ class Transaction:
             self._undo[slot] = old if old is _MISSING else copy.deepcopy(old)
 
     def edit(self, obj: T) -> T:
-        self._snapshot(slot_of(obj))
+        slot = slot_of(obj)
+        self._snapshot(slot)
+        if slot[0] == "rsc":  # changed in place: keep the per-pool counts exact
+            self.model.resources.touch(tuple(slot[1].split("\x00")))  # type: ignore[arg-type]
         return obj
 
     def edit_controller_props(self) -> dict[str, str]:
