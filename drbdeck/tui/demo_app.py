@@ -72,9 +72,16 @@ class _DemoHooks:
             notify(f"set-up stopped: {failed} (log: 4)", title="demo", severity="error",
                    timeout=15)
         else:
-            url = f" · REST {s.rest_url}" if s.rest_url else ""
-            notify(f"Ready: 1 syncing, 1 degraded, writes on web@alpha. x: chaos{url}",
-                   title="demo", timeout=10)
+            notify(f"Ready. x: chaos{_cli_hint(s.rest_url)}", title="demo", timeout=8)
+
+
+def _cli_hint(url: str | None) -> str:
+    """How to reach this demo's controller from a shell (the default port needs no flag)."""
+    if not url:
+        return ""
+    addr = url.removeprefix("http://")
+    return (" · CLI: drbdeck r l" if addr == "127.0.0.1:3370"
+            else f" · CLI: drbdeck --controllers {addr} r l")
 
 
 def _console_class() -> tuple[type[App[Any]] | None, Any]:
