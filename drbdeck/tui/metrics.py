@@ -113,7 +113,8 @@ class MetricsPoller:
 
     async def _poll(self, node: str) -> None:
         try:
-            cur = await asyncio.wait_for(self._fetch(node), TIMEOUT_S)
+            async with asyncio.timeout(TIMEOUT_S):
+                cur = await self._fetch(node)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # offline, timeout, odd /proc: keep the last figures

@@ -10,7 +10,7 @@ The initial dump (and a restarted stream) is absorbed silently.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from drbdeck.collectors.drbdstate import DrbdState, ResourceState
@@ -55,6 +55,22 @@ class StateWatcher:
         self._clock = clock
         self._last: dict[tuple[str, str], Summary] = {}
         self._attached: dict[str, tuple[DrbdState, Callable[[str | None], None]]] = {}
+        self._paused = 0
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Ignore changes meanwhile (a resource rewritten as destroy + create); call
+        :meth:`recheck` afterwards to log the net difference."""
+        self._paused += 1
+        try:
+            yield
+        finally:
+            self._paused -= 1
+
+    def recheck(self, node: str, rsc: str) -> None:
+        att = self._attached.get(node)
+        if att is not None:
+            self._diff(node, att[0], rsc)
 
     def watch(self, node: str, state: DrbdState) -> None:
         old = self._attached.get(node)
@@ -88,9 +104,14 @@ class StateWatcher:
             self._last[(node, name)] = summarize(res)
 
     def _changed(self, node: str, state: DrbdState, rsc: str | None) -> None:
+        if self._paused:
+            return
         if rsc is None or not state.initial_done:
             self._absorb(node, state)
             return
+        self._diff(node, state, rsc)
+
+    def _diff(self, node: str, state: DrbdState, rsc: str) -> None:
         res = state.resources.get(rsc)
         old = self._last.get((node, rsc))
         if res is None:
