@@ -11,10 +11,10 @@ from drbdeck.backend.controller.operations import Operations
 from drbdeck.backend.controller.store import Store
 from drbdeck.backend.rest import Broadcaster, bound_port, create_app, start
 from drbdeck.backend.runtime.observed import observe_resource
+from drbdeck.collectors.drbdstate import DrbdState
 from drbdeck.tui.app import DrbdeckApp
 from drbdeck.tui.remote import RemoteBackend
 from tests.tui.conftest import STATUS, _build, events2_lines
-from drbdeck.collectors.drbdstate import DrbdState
 
 
 async def _controller(tmp_path: Path) -> tuple[Any, Broadcaster, Operations, Any, dict]:
@@ -48,7 +48,7 @@ async def _wait(pred: Any, timeout: float = 10.0) -> None:
 
 
 async def test_remote_backend_model_states_events_and_ops(tmp_path: Path) -> None:
-    runner, events, ops, store, states = await _controller(tmp_path)
+    runner, events, _ops, store, states = await _controller(tmp_path)
     backend = RemoteBackend(f"http://127.0.0.1:{bound_port(runner)}", refresh_s=60)
     try:
         await backend.connect()
@@ -97,7 +97,7 @@ async def test_remote_backend_model_states_events_and_ops(tmp_path: Path) -> Non
 
 
 async def test_console_on_remote_backend_and_controller_loss(tmp_path: Path) -> None:
-    runner, events, ops, store, _ = await _controller(tmp_path)
+    runner, _events, _ops, store, _ = await _controller(tmp_path)
     backend = RemoteBackend(f"http://127.0.0.1:{bound_port(runner)}", refresh_s=0.3)
     await backend.connect()
     app = DrbdeckApp(backend)
