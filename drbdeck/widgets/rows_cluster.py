@@ -264,7 +264,7 @@ def _cluster_details(views: list[_NodeView], vols: list[int], health: ResourceHe
             sym, _, style = disk_glyph(g, disk, is_client)
             shown = "TieBreaker" if disk == "Diskless" and "TIE_BREAKER" in v.flags else disk
             t.append(f" v{vol} ")
-            t.append(f"{sym}{shown}", STYLE["stale"] if v.stale else style)
+            t.append(f"{sym} {shown}", STYLE["stale"] if v.stale else style)
         _conn_cells(t, v.rs, g)
         out.append(t)
         if stale_line is not None:

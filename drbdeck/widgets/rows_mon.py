@@ -75,7 +75,7 @@ def build_mon_row(name: str, ctx: RowContext) -> Row:
             disk = dev.raw.get("disk", "DUnknown")
             sym, _, style = disk_glyph(g, disk, client(dev.raw, "client"))
             t = Text(f"    volume {vol} minor {dev.raw.get('minor', '?')}  ", no_wrap=True)
-            t.append(f"{sym}{disk}", style)
+            t.append(f"{sym} {disk}", style)
             q = dev.raw.get("quorum")
             if q == "no":
                 t.append("  NO QUORUM", STYLE["alert"])
@@ -101,7 +101,7 @@ def build_mon_row(name: str, ctx: RowContext) -> Row:
                 sym, _, style = disk_glyph(g, pd.raw.get("peer-disk", "DUnknown"),
                                            client(pd.raw, "peer-client"))
                 t = Text(f"        v{vol} {repl:<12} peer ", no_wrap=True)
-                t.append(f"{sym}{pd.raw.get('peer-disk', 'DUnknown')}",
+                t.append(f"{sym} {pd.raw.get('peer-disk', 'DUnknown')}",
                          style if ok else STYLE["dim"])
                 lines.append(t)
     return Row(name, sev, lines, [p.text for p in health.problems])
