@@ -156,16 +156,18 @@ class EventsSource:
         self._set_phase("reading", pid=proc.pid)
         err_task = asyncio.ensure_future(self._collect_stderr(proc))
         ours = True  # did we end it (bad data, R, stop) rather than the child itself?
+        grace = 0.0
         try:
             await self._read(rfd)
             ours = self._wake.is_set() or self._stopping
+            grace = 0.0 if ours else 1.0  # end of file: the child is probably exiting
         except _StreamError as exc:
             self._say("error", f"Invalid events2 data: {exc}; restarting the source")
         except (OSError, ValueError) as exc:
             self._say("error", f"Reading the events source failed: {exc}")
         finally:
             os.close(rfd)
-            await self._kill()
+            await self._kill(grace)
             stderr = await err_task
             self._proc = None
         if ours:
@@ -249,10 +251,19 @@ class EventsSource:
                 data = (data + chunk)[-400:]
         return " ".join(data.decode("utf-8", "replace").split())
 
-    async def _kill(self) -> None:
+    async def _kill(self, grace: float = 0.0) -> None:
+        """End the child and reap it. ``grace``: first give a child that closed its stdout
+        this long to exit by itself — signalling it makes Popen poll (reap) it behind
+        asyncio's child watcher, which then reports exit code 255 instead of the real one.
+        """
         proc = self._proc
         if proc is None or proc.returncode is not None:
             return
+        if grace > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(proc.wait(), grace)
+            if proc.returncode is not None:
+                return
         with contextlib.suppress(ProcessLookupError):
             proc.terminate()
         try:
