@@ -137,3 +137,23 @@ async def test_close_leaves_nothing_behind(tmp_path: Path) -> None:
     assert proc.poll() is not None
     assert not run_dir.exists()
     await s.close()  # twice is fine
+
+
+async def test_rest_port_taken_falls_back_to_a_free_port(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        s = DemoSession(DemoOptions(state_dir=tmp_path / "demo", rest=("127.0.0.1", port),
+                                    setup=False))
+        try:
+            await s.open()
+            assert s.rest_url is not None and not s.rest_url.endswith(f":{port}")
+            assert any(f"port {port} is taken" in e.text for e in s.narration)
+            body = await asyncio.to_thread(
+                lambda: urllib.request.urlopen(f"{s.rest_url}/v1/nodes", timeout=10).read())
+            assert json.loads(body) == []
+        finally:
+            await s.close()
