@@ -315,3 +315,36 @@ def test_parsers_on_recorded_screens() -> None:
     assert normalized(dm[0]) == normalized(mon[0])
     assert dm[1] == mon[1] == (2, 1)
     assert dm[0]["r0"].sync == {"alpha": 20.1}
+
+
+def test_same_end_state_on_the_emulator_recording(panes: Panes, tmp_path: Path) -> None:
+    """The stream recorded from the emulator (disconnect, resync, helpers): both end alike."""
+    drbdmon = require_tool("drbdmon")
+    env = {
+        "PATH": f"{FAKEBIN}:/usr/bin:/bin",
+        "TERM": "xterm-256color",
+        "HOME": str(tmp_path),
+        "LANG": "C.UTF-8",
+        "FAKE_EVENTS": str(FIX / "emulated_resync.txt"),
+        "FAKE_EVENTS_LIVE": str(FIX / "emulated_resync_live.txt"),
+        "PYTHONPATH": str(REPO),
+    }
+    panes.start("drbdmon", drbdmon, env, (120, 30))
+    panes.start("mon", f"{sys.executable} -m drbdeck.cli.main mon", env, (120, 30))
+
+    def healed(parse: Callable[[str], tuple[Screen, object]], pane: str) -> Screen | None:
+        screen, _ = parse(panes.capture(pane))
+        return screen if "legacy" in screen and screen["legacy"].ok else None
+
+    poll(lambda: healed(parse_drbdmon, "drbdmon") is not None, "drbdmon healed")
+    poll(lambda: healed(parse_mon, "mon") is not None, "mon healed")
+    dm, mon = healed(parse_drbdmon, "drbdmon"), healed(parse_mon, "mon")
+    assert (
+        dm
+        == mon
+        == {
+            "legacy": Facts(
+                role="Secondary", ok=True, minors={10: 9100}, conns={"alpha": ("Connected", True)}
+            )
+        }
+    )
