@@ -98,6 +98,7 @@ class MessageScreen(ModalScreen[None]):
     def __init__(self, log: MessageLog) -> None:
         super().__init__()
         self._log = log
+        self._shown = -1
 
     def compose(self) -> ComposeResult:
         box = VerticalScroll(Static(self._text(), id="messages"))
@@ -106,7 +107,16 @@ class MessageScreen(ModalScreen[None]):
         yield box
 
     def on_mount(self) -> None:
+        self._shown = self._log.version
         self.query_one(VerticalScroll).scroll_end(animate=False)
+        self.set_interval(1.0, self._follow)
+
+    def _follow(self) -> None:
+        """Show messages that arrive while the log is open (a source failing right now)."""
+        if self._log.version != self._shown:
+            self._shown = self._log.version
+            self.query_one("#messages", Static).update(self._text())
+            self.query_one(VerticalScroll).scroll_end(animate=False)
 
     def _text(self) -> Text:
         if not len(self._log):
@@ -115,6 +125,7 @@ class MessageScreen(ModalScreen[None]):
 
     def action_clear(self) -> None:
         self._log.clear()
+        self._shown = self._log.version
         self.query_one("#messages", Static).update(self._text())
 
     def action_close(self) -> None:

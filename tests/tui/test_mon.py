@@ -173,6 +173,11 @@ async def test_garbage_lines_respawn_and_never_crash(fake_env: Path, tmp_path, m
         await until(pilot, lambda: "Invalid events2 data" in app._status_text, "status line")
         await pilot.press("m")
         assert isinstance(app.screen, MessageScreen)
+        shown = app.screen.query_one("#messages")
+        assert "Invalid events2 data" in shown.content.plain  # type: ignore[attr-defined]
+        count = len(app.messages)
+        await until(pilot, lambda: "(×2)" in shown.content.plain, "a repeat while open")  # type: ignore[attr-defined]
+        assert len(app.messages) == count
         await pilot.press("c")
         await pilot.press("escape")
         assert not isinstance(app.screen, MessageScreen)
