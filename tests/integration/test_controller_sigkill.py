@@ -1,8 +1,8 @@
 """Issue 3 acceptance: a controller killed with SIGKILL during 1,000 mutating REST calls.
 
 The daemon runs as a subprocess (``drbdeck controller``) over three emulated nodes. Many
-chains of calls run concurrently, each chain in order (rd c → vd c → autoplace 2 → rd
-property → for some, rd d), so after the crash every chain has a known acknowledged
+chains of calls run concurrently, each chain in order (rd c → vd c → r c on two nodes or
+autoplace 2 → rd property → for some, rd d), so after the crash every chain has a known acknowledged
 prefix, at most one call whose fate is unknown (in flight when the process died), and
 calls that were never sent. After a restart on the same DB the file must be intact, every
 acknowledged call must be there, nothing beyond the one unknown call may be there, and
@@ -44,10 +44,15 @@ def chains() -> list[Chain]:
     for i in range(CHAINS):
         n = f"r{i:03d}"
         rd = f"/v1/resource-definitions/{n}"
+        place: tuple[str, str, Any] = (
+            ("POST", rd + "/autoplace", {"select_filter": {"place_count": 2}}) if i % 2 else
+            ("POST", rd + "/resources", [  # r c NODE NODE RSC -s pool1
+                {"resource": {"node_name": NODES[(i + k) % 3],
+                              "props": {"StorPoolName": "pool1"}}} for k in (0, 1)]))
         steps: list[tuple[str, str, Any]] = [
             ("POST", "/v1/resource-definitions", {"resource_definition": {"name": n}}),
             ("POST", rd + "/volume-definitions", {"volume_definition": {"size_kib": VOL_KIB}}),
-            ("POST", rd + "/autoplace", {"select_filter": {"place_count": 2}}),
+            place,
             ("PUT", rd, {"override_props": {"Aux/seq": str(i)}}),
         ]
         if i < WITH_DELETE:
