@@ -13,6 +13,8 @@ Modules, one job each:
 - ``allocation`` ports, minors, node-ids, volume numbers, peer slots (§3)
 - ``volumes``    per-replica volume records, LV names/paths, gross size with extent rounding
 - ``ops_node`` / ``ops_rd`` / ``ops_rsc`` / ``ops_place``  the operations on one transaction
+- ``ops_pool``   storage pool delete/modify, SPD delete (refused while in use)
+- ``ops_spawn``  resource groups: spawn (rd + vd + auto-place), modify, delete
 - ``operations`` async facade: one method per operation, answers + on_change hook
 
 The LINSTOR REST JSON of these objects lives in :mod:`drbdeck.backend.rest.serialize`.
