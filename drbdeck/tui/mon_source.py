@@ -15,6 +15,7 @@ resync progress lines, so speed and ETA come from the kernel instead of being es
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import os
 import time
@@ -186,6 +187,7 @@ class EventsSource:
         feed = state.feed
         partial = ""
         status = self.status
+        decode = codecs.getincrementaldecoder("utf-8")("replace").decode  # split characters
         while True:
             chunk = await _read_fd(fd)
             if not chunk:
@@ -196,7 +198,7 @@ class EventsSource:
                 await asyncio.sleep(_BATCH_WAIT_S)
                 with contextlib.suppress(BlockingIOError):
                     chunk += os.read(fd, _READ_SIZE)
-            text = partial + chunk.decode("utf-8", "replace")
+            text = partial + decode(chunk)
             lines = text.split("\n")
             partial = lines.pop()
             if len(partial) > _MAX_LINE:
