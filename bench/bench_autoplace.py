@@ -95,6 +95,18 @@ async def bench(n_nodes: int, n_rds: int, place: int, timeout: float) -> dict[st
                 _check(await rt.ops.vd_create(f"r{i:04d}", VOL_KIB), "vd c")
             out["definitions_s"] = round(time.perf_counter() - t, 2)
 
+            failed: list[str] = []  # applies with a failed step (retried by the worker)
+            for n in names:
+                w = rt.nodes[key(n)].worker
+                assert w is not None and w.on_report is not None
+                inner = w.on_report
+
+                def spy(rep: object, inner: object = inner) -> None:
+                    if not rep.ok:  # type: ignore[attr-defined]
+                        failed.append(f"{rep.node}: {rep.errors or list(rep.failed.values())[:1]}")  # type: ignore[attr-defined]
+                    inner(rep)  # type: ignore[operator]
+
+                w.on_report = spy
             seq0 = max((e.seq for e in rt.pool.command_log), default=0)
             runs0 = {n: rt.nodes[key(n)].worker.runs for n in names}  # type: ignore[union-attr]
             cpu_me, cpu_emu = _cpu(me), _cpu(emu_ps)
@@ -138,6 +150,8 @@ async def bench(n_nodes: int, n_rds: int, place: int, timeout: float) -> dict[st
                 "until_all_uptodate_s": round(uptodate_s, 2),
                 "applies": runs,
                 "applies_per_node": round(runs / n_nodes, 1),
+                "applies_with_failed_steps": len(failed),
+                "first_failures": failed[:3],
                 "node_commands": len(sent),
                 "controller_cpu_s": round(_cpu(me) - cpu_me, 2),
                 "emulator_cpu_s": round(_cpu(emu_ps) - cpu_emu, 2),
