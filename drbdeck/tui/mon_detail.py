@@ -48,10 +48,19 @@ def _speed(kib_s: float | None) -> str:
     return f"{kib_s:.0f} KiB/s"
 
 
+def _size(kib: int | None) -> str:
+    """KiB as drbdsetup counts them (``out-of-sync:``, only with --statistics)."""
+    if kib is None:
+        return ""
+    return f"{kib / 1024:.1f} MiB" if kib >= 1024 else f"{kib} KiB"
+
+
 def _eta(seconds: float | None) -> str:
     if seconds is None or seconds != seconds:
         return ""
     s = int(seconds)
+    if s < 3600:
+        return f"{s // 60}:{s % 60:02d}"  # as the resource list shows it
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
 
 
@@ -60,13 +69,20 @@ def render_resource(res: ResourceState, node: str) -> Group:
     r = res.raw
     head = Text()
     head.append(res.name, "bold")
-    head.append(f" on {node}  role ")
+    head.append(f" on {node}: ")
     head.append_text(_state(r.get("role"), r.get("role") in ("Primary", "Secondary")))
     head.append(f"  suspended {r.get('suspended', '?')}")
-    head.append(f"  may-promote {r.get('may_promote', '?')}")
-    head.append(f"  promotion-score {r.get('promotion_score', '?')}")
+    head.append(f"  may promote {r.get('may_promote', '?')}")
+    head.append(f"  promotion score {r.get('promotion_score', '?')}")
 
-    vols = Table(title="Volumes", title_justify="left", expand=False, box=None, pad_edge=False)
+    vols = Table(
+        title="Volumes",
+        title_justify="left",
+        expand=False,
+        box=None,
+        pad_edge=False,
+        collapse_padding=True,
+    )
     for col in ("vol", "minor", "disk", "client", "quorum", "open", "backing device", "size"):
         vols.add_column(col, no_wrap=True)
     for vnr in sorted(res.devices):
@@ -80,16 +96,31 @@ def render_resource(res: ResourceState, node: str) -> Group:
             _state(d.raw.get("quorum"), d.quorum is not False),
             d.raw.get("open", "-"),
             d.backing_dev or "?",
-            f"{size / 1024:.1f} MiB" if size is not None else "",
+            _size(size),
         )
 
-    conns = Table(title="Connections", title_justify="left", expand=False, box=None, pad_edge=False)
+    conns = Table(
+        title="Connections",
+        title_justify="left",
+        expand=False,
+        box=None,
+        pad_edge=False,
+        collapse_padding=True,
+    )
     for col in ("peer", "node-id", "connection", "peer role", "paths"):
         conns.add_column(col, no_wrap=True)
     peers = Table(
-        title="Peer devices", title_justify="left", expand=False, box=None, pad_edge=False
+        title="Peer devices",
+        title_justify="left",
+        expand=False,
+        box=None,
+        pad_edge=False,
+        collapse_padding=True,
     )
-    for col in ("peer", "vol", "replication", "peer disk", "resync-susp", "done", "speed", "ETA"):
+    for col in (
+        "peer", "vol", "replication", "peer disk", "susp", "done", "to sync",
+        "speed", "ETA",
+    ):  # fmt: skip
         peers.add_column(col, no_wrap=True)
     for pnid in sorted(res.connections):
         c = res.connections[pnid]
@@ -114,6 +145,7 @@ def render_resource(res: ResourceState, node: str) -> Group:
                 ),
                 raw.get("resync-suspended", "?"),
                 f"{done:.2f}%" if done is not None else "",
+                _size(pd.out_of_sync_kib),
                 _speed(pd.resync_speed_kib_s),
                 _eta(pd.eta_s),
             )
