@@ -82,3 +82,10 @@ def test_through_the_drbdeck_entry_point(tmp_path) -> None:
     assert p.returncode == 20, p.stderr
     assert p.stderr.strip().startswith("drbdeck mon: drbdsetup was not found on PATH")
     assert "Traceback" not in p.stderr
+
+
+def test_events2_command_line() -> None:
+    from drbdeck.tui.mon_source import events2_argv
+
+    assert events2_argv("/x/drbdsetup") == ["/x/drbdsetup", "events2", "all", "--statistics"]
+    assert events2_argv("/x/drbdsetup", statistics=False) == ["/x/drbdsetup", "events2", "all"]
