@@ -74,17 +74,21 @@ async def test_scenario_reaches_its_states(session: DemoSession) -> None:
         for n in next(r.nodes for r in RESOURCES if r.name == rd):
             await wait_for(f"{rd} UpToDate on {n}", lambda rd=rd, n=n: disks(s, rd, n)
                            == {"UpToDate"})
+    # the events2 streams report what the set-up did (each on its own time)
     rd, node = PRIMARY
-    assert res(s, rd, node).role == "Primary"
+    await wait_for("web Primary on alpha", lambda: res(s, rd, node) is not None
+                   and res(s, rd, node).role == "Primary")
     await wait_for("writes flowing", lambda: s.setup.writes >= 2)
     # the big thick volume is still syncing: SyncSource/SyncTarget with progress
+    await wait_for("archive syncing to delta", lambda: disks(s, SYNCING, "delta")
+                   == {"Inconsistent"})
     target = res(s, SYNCING, "delta")
-    assert target is not None and target.devices[0].disk == "Inconsistent"
     [pd] = [c.peer_devices[0] for c in target.connections.values()]
     assert pd.replication == "SyncTarget"
     rd, node = DEGRADED
-    assert disks(s, rd, node) == {"Diskless"}
-    assert not res(s, rd, "alpha").is_healthy and res(s, rd, "alpha").problems()
+    await wait_for("logs Diskless on bravo", lambda: disks(s, rd, node) == {"Diskless"})
+    await wait_for("alpha sees logs degraded", lambda: not res(s, rd, "alpha").is_healthy)
+    assert res(s, rd, "alpha").problems()
 
     # the CLI's REST endpoint answers with the same nodes
     assert s.rest_url is not None
