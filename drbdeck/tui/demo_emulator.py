@@ -13,7 +13,6 @@ import asyncio
 import atexit
 import contextlib
 import ctypes
-import json
 import os
 import signal
 import subprocess
@@ -159,10 +158,6 @@ class EmulatorProcess:
     async def running_nodes(self) -> dict[str, bool]:
         rows = await self.ctl("nodes")
         return {str(r["name"]): bool(r["running"]) for r in rows}
-
-
-def read_json(path: Path) -> Any:
-    return json.loads(path.read_text())
 
 
 __all__ = ["DEMO_NODES", "EmulatorError", "EmulatorProcess", "NodeInfo"]
