@@ -122,7 +122,7 @@ class InProcessBackend:
         self._unwrap = wrap_operations(self.ops, self.event_log.append, clock)
         self.ops.on_change.append(self._on_change)
         self._poller: MetricsPoller | None = (
-            MetricsPoller(self._online_nodes, self._fetch_metrics) if metrics else None)
+            MetricsPoller(self._linked_nodes, self._fetch_metrics) if metrics else None)
         if self._poller is not None:
             self._poller.on_update.append(lambda n: self._listeners.fire("metrics", n))
         self._sync_nodes()
@@ -217,11 +217,11 @@ class InProcessBackend:
         return bytes(data).decode("utf-8", "replace")
 
     async def _fetch_metrics(self, node: str) -> Any:
+        """An offline node fails at once (NodeOffline): its last figures turn stale."""
         return await self._link(node).host_metrics()
 
-    def _online_nodes(self) -> list[str]:
-        return [rt.name for rt in list(self.runtime.nodes.values())
-                if self.runtime.is_connected(rt.name)]
+    def _linked_nodes(self) -> list[str]:
+        return [rt.name for rt in list(self.runtime.nodes.values())]
 
     # ---- wiring ----------------------------------------------------------------------
     def _on_change(self, _names: set[str]) -> None:

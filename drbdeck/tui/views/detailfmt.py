@@ -104,7 +104,7 @@ def connections_text(backend: Any, rsc: str) -> Text:
                 sym, _s, style = disk_glyph(g, pd.peer_disk, None)
                 out.append(f"peer {sym} {pd.peer_disk}", style)
                 if pd.is_syncing or pd.is_verifying:
-                    out.append("  ")
+                    out.append("\n        ")
                     out.append_text(sync_bar(pd.done, pd.resync_speed_kib_s, pd.eta_s,
                                              width=10, paused=pd.is_paused))
                 out.append("\n")

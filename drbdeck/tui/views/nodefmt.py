@@ -107,7 +107,10 @@ def resources_text(model: Any, node: str, state: Any) -> Text:
     if dl:
         t.append(f"\n{dl} dl", STYLE["dim"])
     if state is not None:
-        bad = sum(1 for r in state.resources.values() if r.problems())
+        sync = sum(1 for r in state.resources.values() if r.is_syncing)
+        bad = sum(1 for r in state.resources.values() if not r.is_syncing and r.problems())
+        if sync:
+            t.append(f"\n{glyphs().transient}{sync} sync", STYLE["warn"])
         if bad:
             t.append(f"\n{glyphs().alert}{bad} bad", STYLE["alert"])
     return t
@@ -142,10 +145,6 @@ def node_cells(backend: Any, name: str, now: float) -> list[Text]:
     head = Text(node.name, STYLE["name"])
     head.append(f"\n{SHORT_TYPE.get(str(node.type), str(node.type))}", STYLE["dim"])
     head.append(f"\n{node.address or '–'}")
-    ssh_host = node.ssh_host or node.address
-    if ssh_host != node.address or node.ssh_port != 22:
-        head.append(f"\nssh :{node.ssh_port}" if ssh_host == node.address
-                    else f"\nssh {ssh_host}:{node.ssh_port}", STYLE["dim"])
     metrics: Mapping[str, NodeMetrics] = backend.metrics
     state = backend.states.get(node.name)
     ssh = ssh_state(status, link) if node.has_connection else Text("– no SSH", STYLE["dim"])

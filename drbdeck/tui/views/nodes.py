@@ -87,7 +87,7 @@ class NodesTable(DataTable[Text]):
             for n in names:
                 for col, (old, new) in enumerate(zip(self._cells[n], rows[n], strict=True)):
                     if old != new:
-                        self.update_cell(n, COLUMNS[col], new)
+                        self.update_cell(n, COLUMNS[col], new, update_width=True)
         self._cells = rows
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

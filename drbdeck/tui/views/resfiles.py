@@ -8,10 +8,18 @@ reconciler uses, and the screen says which of the two it shows.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from drbdeck.backend import resfile
 from drbdeck.backend.runtime.desired_map import desired_resource
+
+_SECRET = re.compile(r'(shared-secret\s+)("[^"]*"|\S+?)(\s*;)')
+
+
+def redact(text: str) -> str:
+    """The DRBD shared secret is a credential: never on screen (or in a screenshot)."""
+    return _SECRET.sub(r'\1"‹redacted›"\3', text)
 
 
 def rendered(model: Any, rsc: str, node: str) -> str:
@@ -31,11 +39,12 @@ async def fetch(backend: Any, rsc: str, node: str) -> tuple[str, str]:
     why = "the console cannot read node files"
     if callable(reader):
         try:
-            return "read from the node", str(await reader(rsc, node))
+            return "read from the node", redact(str(await reader(rsc, node)))
         except Exception as exc:
             why = str(exc)
     try:
-        return f"rendered from the desired state ({why})", rendered(backend.model, rsc, node)
+        return (f"rendered from the desired state ({why})",
+                redact(rendered(backend.model, rsc, node)))
     except Exception as exc:
         return "unavailable", f"{why}; cannot render either: {exc}"
 

@@ -36,8 +36,9 @@ def cluster_summary(backend: Any) -> Text:
                 sync = True
             elif res.problems():
                 bad = True
-        degraded += bad
+        # a resync explains the other nodes' problems (peer Inconsistent …): count it once
         syncing += sync
+        degraded += bad and not sync
     t.append(f" · {len(model.rds)} rsc")
     if degraded:
         t.append(f" {g.alert}{degraded} degraded", STYLE["alert"])
