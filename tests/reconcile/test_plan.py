@@ -66,6 +66,15 @@ def test_settled_node_needs_nothing_and_full_sync_adjusts() -> None:
     assert p.resources["r1"].adjust and not p.resources["r1"].write
 
 
+def test_a_failed_resource_is_adjusted_again() -> None:
+    """A run whose adjust failed left the file in place: without ``again`` the next plan
+    would see nothing to do and the node would never get the change."""
+    d = desired()
+    again = diff(d, settled(d), again={"r1"})
+    assert again.resources["r1"].adjust and again.resources["r1"].write is None
+    assert not diff(d, settled(d), again={"other"}).changes
+
+
 def test_header_only_difference_is_not_rewritten() -> None:
     d = desired()
     a = settled(d)

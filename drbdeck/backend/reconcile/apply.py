@@ -337,8 +337,13 @@ class _Run:
 
 
 async def apply(link: NodeLink, desired: NodeDesired, *, full_sync: bool = False,
-                timeout: float | None = None) -> ApplyReport:
+                timeout: float | None = None,
+                again: frozenset[str] | set[str] = frozenset()) -> ApplyReport:
     """Make the node match ``desired``; see the module docstring.
+
+    ``again``: resources whose steps failed in the previous run. Their file may already be
+    in place while the ``adjust`` that should have followed it failed, so the plan would
+    see nothing to do; they are adjusted again (adjust is idempotent).
 
     Raises ``DesiredError`` for a bad record (before anything is sent) and ``NodeOffline``
     when the node is not connected.
@@ -358,12 +363,12 @@ async def apply(link: NodeLink, desired: NodeDesired, *, full_sync: bool = False
         actual.loops, actual.dir_files = await asyncio.gather(read_loops(link),
                                                               read_dirs(link, dirs))
         extra_trips += 2
-    plan = planmod.diff(desired, actual, full_sync=full_sync, fresh=fresh)
+    plan = planmod.diff(desired, actual, full_sync=full_sync, fresh=fresh, again=again)
     stale = [n for n, rp in plan.resources.items()
              if rp.write is not None and f"{n}.res" in actual.files]
     if stale:  # maybe only the comment header differs: look before rewriting
         plan = planmod.diff(desired, actual, full_sync=full_sync,
-                            contents=await _contents(link, stale), fresh=fresh)
+                            contents=await _contents(link, stale), fresh=fresh, again=again)
     for n, res in backing_failed.items():  # the real cause, not "not attached"
         rp = plan.resources[n]
         rp.error = f"setting up the backing file failed: {res.tail}"

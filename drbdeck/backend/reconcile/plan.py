@@ -276,7 +276,8 @@ def _initial(r: DesiredResource, actual: NodeActual) -> str | None:
 
 def diff(desired: NodeDesired, actual: NodeActual, *, full_sync: bool = False,
          contents: dict[str, str] | None = None,
-         fresh: set[tuple[str, int]] | None = None) -> Plan:
+         fresh: set[tuple[str, int]] | None = None,
+         again: frozenset[str] | set[str] = frozenset()) -> Plan:
     """The plan that makes ``actual`` look like ``desired``.
 
     ``contents`` holds the current text of files whose hash differs; with it a file that
@@ -321,8 +322,8 @@ def diff(desired: NodeDesired, actual: NodeActual, *, full_sync: bool = False,
             old = contents.get(name)
             if old is None or body_of(old) != body_of(text):
                 rp.write = text
-        rp.adjust = (full_sync or rp.write is not None or bool(rp.create_md)
-                     or bool(rp.check_md) or _needs_adjust(r, actual))
+        rp.adjust = (full_sync or name in again or rp.write is not None
+                     or bool(rp.create_md) or bool(rp.check_md) or _needs_adjust(r, actual))
         rp.initial = _initial(r, actual)
         rp.drop = [a for v in r.drop_volumes for a in remove_argvs(v, actual)]
     known = {f"{n}.res" for n, r in desired.resources.items() if not r.deleting}

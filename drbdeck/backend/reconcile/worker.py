@@ -44,6 +44,8 @@ class NodeWorker:
         self._rng = rng or random.Random()
         self._kick = asyncio.Event()
         self._need_full = True
+        #: resources whose steps failed in the last run: adjusted again on the next one
+        self._again: set[str] = set()
         self._task: asyncio.Task[None] | None = None
         self._remove_listener: Callable[[], None] | None = None
         self._waiters: list[asyncio.Future[ApplyReport]] = []
@@ -100,7 +102,8 @@ class NodeWorker:
             full = self._need_full
             self._need_full = False
             try:
-                report = await apply(self.link, self.get_desired(), full_sync=full)
+                report = await apply(self.link, self.get_desired(), full_sync=full,
+                                     again=frozenset(self._again))
             except NodeOffline as exc:
                 self._need_full = True
                 self.last_error = str(exc)
@@ -109,7 +112,9 @@ class NodeWorker:
             except (SatelliteError, RuntimeError, ValueError) as exc:
                 log.warning("%s: reconcile failed: %s", self.link.node, exc)
                 self.last_error = str(exc)
-                self._need_full = self._need_full or full
+                # the run stopped part-way (a file may be in place, its adjust not run):
+                # the next run regenerates and adjusts everything
+                self._need_full = True
                 for f in waiters:
                     if not f.done():
                         f.set_exception(exc)
@@ -117,6 +122,7 @@ class NodeWorker:
                 self._retry_later(attempts)
                 continue
             self.runs += 1
+            self._again = set(report.failed)
             self.last_report, self.last_error = report, None
             if self.on_report is not None:
                 try:
