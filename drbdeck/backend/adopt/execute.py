@@ -118,7 +118,7 @@ async def execute(rt: Any, plan: AdoptPlan, *, timeout: float = 60.0,
         # before the transaction's hooks kick the workers: they must already know
         done_keys = {f"{key(d.name)}/{v.number}" for v in d.volumes} - rt.initial_done
         rt.initial_done.update(done_keys)
-        entries = await rt.ops._run(rc.MASK_CRT, rc.MASK_RSC_DFN,
+        entries = await rt.ops.transact(rc.MASK_CRT, rc.MASK_RSC_DFN,
                                     lambda tx: _create(tx, d), warn=False)
         errors = [e for e in entries if e.is_error()]
         if errors:
@@ -164,7 +164,7 @@ async def _rollback(rt: Any, d: Derived, moved: list[FileMove], created: bool,
     problems: list[str] = []
     if created:
         rt.initial_done.difference_update({f"{key(d.name)}/{v.number}" for v in d.volumes})
-        await rt.ops._run(rc.MASK_DEL, rc.MASK_RSC_DFN, lambda tx: _remove(tx, d),
+        await rt.ops.transact(rc.MASK_DEL, rc.MASK_RSC_DFN, lambda tx: _remove(tx, d),
                           warn=False)
         for r in d.replicas:
             try:

@@ -35,6 +35,9 @@ class Operations:
         self.default_ssh_port = default_ssh_port
         self.is_connected = is_connected
         self.on_change: list[ChangeHook] = []
+        #: the ControllerRuntime that owns the node links, when there is one (set by it):
+        #: operations that need the nodes themselves (adoption) find it here
+        self.runtime: Any = None
         self._lock = asyncio.Lock()
 
     @property
@@ -70,6 +73,14 @@ class Operations:
                 if asyncio.iscoroutine(res):
                     await res
         return entries
+
+    async def transact(self, op_mask: int, obj_mask: int,
+                       fn: Callable[[Transaction], Result], *,
+                       warn: bool = True) -> list[rc.ApiCallRc]:
+        """Run a composite operation ``fn`` the way every method here runs: one store
+        transaction under the API lock, LINSTOR's answers, offline warnings, then the
+        change hooks. For callers that build several objects as one step (adoption)."""
+        return await self._run(op_mask, obj_mask, fn, warn=warn)
 
     # ---- nodes -----------------------------------------------------------------------
     async def node_create(self, name: str, address: str, node_type: str | None = None, *,

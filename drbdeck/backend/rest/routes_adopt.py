@@ -26,18 +26,6 @@ _FLAGS = ("dry_run", "force", "allow_larger")
 _KNOWN = {"nodes", "resource", "all", *_FLAGS}
 
 
-def runtime_of(ops: Any) -> Any:
-    """The ControllerRuntime behind ``ops`` (it registers its change hook there), or None:
-    the REST app is created from the facade alone, and adoption needs the node links."""
-    from drbdeck.backend.runtime.runtime import ControllerRuntime
-
-    for hook in ops.on_change:
-        owner = getattr(hook, "__self__", None)
-        if isinstance(owner, ControllerRuntime):
-            return owner
-    return None
-
-
 def _str_list(body: dict[str, Any], field: str) -> list[str]:
     v = body.get(field)
     if not isinstance(v, list) or not v or not all(isinstance(x, str) and x for x in v):
@@ -60,7 +48,7 @@ async def adopt_route(request: web.Request) -> web.Response:
         flags[f] = v
     if ("all" in body) == ("resource" in body):
         raise BadRequest("Give either 'resource' (with 'nodes') or 'all' (a node name).")
-    rt = runtime_of(request.app[CTX].ops)
+    rt = request.app[CTX].ops.runtime
     if rt is None:
         return not_implemented("Adoption (this controller has no node links)")
     if "all" in body:
@@ -76,4 +64,4 @@ async def adopt_route(request: web.Request) -> web.Response:
     return json_response({"results": [r.as_json() for r in results]})
 
 
-__all__ = ["routes", "runtime_of"]
+__all__ = ["routes"]

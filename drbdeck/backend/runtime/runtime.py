@@ -98,6 +98,7 @@ class ControllerRuntime:
         self.config = config or Config()
         self.ops = Operations(store, default_ssh_port=self.config.ssh.port,
                               is_connected=self.is_connected)
+        self.ops.runtime = self
         self.ops.on_change.append(self._on_change)
         self.pool = LinkPool(self.config.ssh)
         self.nodes: dict[str, NodeRuntime] = {}  # by node key
