@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from rich.text import Text
@@ -68,8 +69,10 @@ class DrbdeckApp(App[int]):
     }
 
     def __init__(self, backend: Any, *, readonly: bool = False, chaos: Any = None,
-                 title: str = "drbdeck") -> None:
+                 title: str = "drbdeck", clock: Callable[[], float] = time.time) -> None:
+        """``clock`` (wall time) drives "since" and age texts; tests pin it."""
         super().__init__()
+        self.clock = clock
         self.backend = backend
         self.readonly = bool(readonly or getattr(backend, "readonly", False))
         with contextlib.suppress(AttributeError):
@@ -87,8 +90,8 @@ class DrbdeckApp(App[int]):
     def compose(self) -> ComposeResult:
         yield Static(id="app-header")
         with ContentSwitcher(initial="resources", id="views"):
-            yield ResourceList(id="resources")
-            yield NodesTable(self.backend, id="nodes")
+            yield ResourceList(id="resources", clock=self.clock)
+            yield NodesTable(self.backend, id="nodes", clock=self.clock)
             yield PlacementMatrix(id="placement")
             yield LogPane(self.backend, id="log")
         yield Footer()

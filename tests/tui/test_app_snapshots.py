@@ -14,6 +14,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from drbdeck.tui.app import DrbdeckApp
+from tests.tui.conftest import T0
 
 SIZE = (80, 24)
 
@@ -40,30 +41,30 @@ def _before(*keys: str, wait: float = 0.6) -> Any:
 
 
 def test_snapshot_resources(snap_compare: Any, fixed_backend: Any) -> None:
-    assert snap_compare(DrbdeckApp(fixed_backend), terminal_size=SIZE,
+    assert snap_compare(DrbdeckApp(fixed_backend, clock=lambda: T0), terminal_size=SIZE,
                         run_before=_before())
 
 
 def test_snapshot_nodes(snap_compare: Any, fixed_backend: Any) -> None:
-    assert snap_compare(DrbdeckApp(fixed_backend), terminal_size=SIZE,
+    assert snap_compare(DrbdeckApp(fixed_backend, clock=lambda: T0), terminal_size=SIZE,
                         run_before=_before("2"))
 
 
 def test_snapshot_placement(snap_compare: Any, fixed_backend: Any) -> None:
-    assert snap_compare(DrbdeckApp(fixed_backend), terminal_size=SIZE,
+    assert snap_compare(DrbdeckApp(fixed_backend, clock=lambda: T0), terminal_size=SIZE,
                         run_before=_before("3"))
 
 
 def test_snapshot_log(snap_compare: Any, fixed_backend: Any) -> None:
-    assert snap_compare(DrbdeckApp(fixed_backend), terminal_size=SIZE,
+    assert snap_compare(DrbdeckApp(fixed_backend, clock=lambda: T0), terminal_size=SIZE,
                         run_before=_before("4"))
 
 
 def test_snapshot_drill_down(snap_compare: Any, fixed_backend: Any) -> None:
-    assert snap_compare(DrbdeckApp(fixed_backend), terminal_size=SIZE,
+    assert snap_compare(DrbdeckApp(fixed_backend, clock=lambda: T0), terminal_size=SIZE,
                         run_before=_before("down", "down", "enter"))
 
 
 def test_snapshot_readonly_help(snap_compare: Any, fixed_backend: Any) -> None:
-    assert snap_compare(DrbdeckApp(fixed_backend, readonly=True), terminal_size=SIZE,
-                        run_before=_before("question_mark"))
+    app = DrbdeckApp(fixed_backend, readonly=True, clock=lambda: T0)
+    assert snap_compare(app, terminal_size=SIZE, run_before=_before("question_mark"))
