@@ -119,7 +119,13 @@ class FormScreen(ModalScreen[bool]):
         self.call_after_refresh(self.focus_first)
 
     def focus_first(self) -> None:
-        """Focus the first shown text field (a hidden one would swallow the typing)."""
+        """Focus the first shown text field (a hidden one would swallow the typing).
+
+        Runs after the first refresh; by then a fast typist may already have typed into
+        the auto-focused field and tabbed on, so a shown field that has focus keeps it
+        (taking it back would send the next keys into the first field)."""
+        if self.focused is not None and displayed(self.focused):
+            return
         first = next((i for i in self.query(Input) if displayed(i)), None)
         if first is not None:
             first.focus()
