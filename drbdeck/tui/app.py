@@ -187,10 +187,10 @@ class DrbdeckApp(App[int]):
         else:  # 80 columns: the current view only; its number keys are in `?` help
             n = VIEWS.index(self.current_view) + 1
             t.append(f" {n} {VIEW_TITLES[self.current_view]} ", "reverse bold")
+        if self.readonly:  # before the summary: it must survive a narrow terminal
+            t.append(" read-only ", STYLE["warn"])
         t.append(" ")
         t.append_text(self._summary)
-        if self.readonly:
-            t.append("  [read-only]", STYLE["warn"])
         with contextlib.suppress(Exception):
             self.query_one("#app-header", Static).update(t)
 
