@@ -216,16 +216,18 @@ class RemoteBackend:
     def _apply(self, rsc: str) -> None:
         """Rewrite ``rsc`` in every node's DrbdState from the latest observations."""
         peers: dict[tuple[str, int], str] = {}
+        roles: dict[str, str] = {}
         for (node, name), obs in self._observed.items():
             if name.upper() != rsc.upper() or obs is None:
                 continue
+            roles[node.upper()] = "Primary" if obs.get("in_use") else "Secondary"
             for vnr in (obs.get("volumes") or {}):
                 disk = disk_of(obs, int(vnr))
                 if disk is not None:
                     peers[(node.upper(), int(vnr))] = disk
         for node, st in self._states.items():
             obs = self._observed.get((node, rsc))
-            lines = observed_lines(self._model, rsc, node, obs, peers)
+            lines = observed_lines(self._model, rsc, node, obs, peers, roles)
             if not lines and rsc not in st.resources:
                 continue
             with self._watch.paused():

@@ -115,17 +115,20 @@ def _tok(value: Any) -> str:
 
 def observed_lines(model: ClusterModel, rsc: str, node: str,
                    observed: dict[str, Any] | None,
-                   peer_disks: dict[tuple[str, int], str] | None = None) -> list[str]:
+                   peer_disks: dict[tuple[str, int], str] | None = None,
+                   peer_roles: dict[str, str] | None = None) -> list[str]:
     """``create`` lines for ``rsc`` as ``node`` observes it (empty: not running there).
 
     The observed shape has no peer disk states; ``peer_disks[(peer, vnr)]`` supplies them
     from the peers' own observations (DUnknown when unknown)."""
     peer_disks = peer_disks or {}
+    peer_roles = peer_roles or {}
     if not isinstance(observed, dict):
         return []
     name = _tok(rsc)
     mine = model.resources.get((rsc.upper(), node.upper()))
-    ids = {r.node.upper(): r.node_id for r in model.resources_of_rd(rsc)}
+    replicas = {r.node.upper(): r for r in model.resources_of_rd(rsc)}
+    ids = {k: r.node_id for k, r in replicas.items()}
     role = "Primary" if observed.get("in_use") else "Secondary"
     out = [f"create resource name:{name} role:{role} suspended:no"]
     vols = observed.get("volumes") or {}
@@ -159,8 +162,12 @@ def observed_lines(model: ClusterModel, rsc: str, node: str,
             continue
         pid = ids.get(str(peer).upper(), 100 + i)
         state = "Connected" if c.get("connected") else _tok(c.get("message") or "Connecting")
+        prole = peer_roles.get(str(peer).upper(), "Unknown") if state == "Connected" \
+            else "Unknown"
+        prep = replicas.get(str(peer).upper())
+        pclient = "yes" if prep is not None and prep.diskless else "no"
         out.append(f"create connection name:{name} peer-node-id:{pid} conn-name:{_tok(peer)} "
-                   f"connection:{state} role:Unknown")
+                   f"connection:{state} role:{_tok(prole)}")
         for vnr, st in sorted(repl_by_peer.get(str(peer), {}).items()):
             repl = _tok(st.get("replication_state") or "Off")
             done = st.get("done_percentage")
@@ -168,7 +175,7 @@ def observed_lines(model: ClusterModel, rsc: str, node: str,
             pdisk = _tok(peer_disks.get((str(peer).upper(), vnr), "DUnknown"))
             out.append(f"create peer-device name:{name} peer-node-id:{pid} "
                        f"conn-name:{_tok(peer)} volume:{vnr} replication:{repl} "
-                       f"peer-disk:{pdisk}{extra}")
+                       f"peer-disk:{pdisk} peer-client:{pclient}{extra}")
     return out
 
 
