@@ -131,6 +131,8 @@ class FixedBackend:
         self.readonly = False
         self.listeners = Listeners()
         self.res_files: dict[tuple[str, str], str] = {}
+        self.links: dict[str, LinkState] = {}  # none: the views use node_status only
+        self.accepted: list[tuple[str, int, str]] = []
         self._metrics = {n: NodeMetrics(at=T0 + 1e9, load1=0.25 * i, mem_percent=30.0 + i,
                                         cpu_percent=5.0 * i, rx_bytes_s=1024.0 * 1024,
                                         tx_bytes_s=2048.0, cpus=4)
@@ -152,7 +154,7 @@ class FixedBackend:
         return self.status.get(name, "OFFLINE")
 
     def link_state(self, name: str) -> LinkState | None:
-        return None
+        return self.links.get(name)
 
     def add_listener(self, cb: Callable[[str, str | None, str | None], None]
                      ) -> Callable[[], None]:
@@ -165,6 +167,7 @@ class FixedBackend:
         return "SHA256:fixedfixedfixedfixedfixedfixedfixedfixedfix"
 
     async def accept_host_key(self, host: str, port: int, fingerprint: str) -> str:
+        self.accepted.append((host, port, fingerprint))
         return fingerprint
 
     async def read_res_file(self, resource: str, node: str) -> str:

@@ -274,3 +274,46 @@ async def test_live_state_change_repaints_without_rebuild(tmp_path: Path) -> Non
         assert 1 <= rl.rows_built - before <= 3  # only db's row was rebuilt
         row = rl.row("db")
         assert row is not None and "Inconsistent" not in " ".join(t.plain for t in row.lines)
+
+
+async def test_changed_host_key_shown_and_accepted_twice_k(tmp_path: Path) -> None:
+    from drbdeck.backend.satellite import LinkState, LinkStatus
+
+    app, backend = await _app(tmp_path)
+    backend.links["delta"] = LinkState(LinkStatus.HOST_KEY_MISMATCH, since=0.0,
+                                       offered_fingerprint="SHA256:new",
+                                       pinned_fingerprint="SHA256:old")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        assert "HOST KEY" in app.nodes_table.get_cell("delta", "SSH").plain
+        await pilot.press("down", "down", "down", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, NodeScreen)
+        body = plain(app.screen.query_one("#node-body", Static))
+        assert "SHA256:new" in body and "SHA256:old" in body
+        await pilot.press("k")
+        await pilot.pause()
+        assert backend.accepted == []  # the first k only shows the fingerprint
+        await pilot.press("k")
+        await pilot.pause(0.2)
+        assert backend.accepted == [("10.0.0.4", 22, "SHA256:new")]
+
+
+async def test_accept_key_hidden_when_readonly_or_not_waiting(tmp_path: Path) -> None:
+    from drbdeck.backend.satellite import LinkState, LinkStatus
+
+    app, backend = await _app(tmp_path, readonly=True)
+    backend.links["delta"] = LinkState(LinkStatus.UNKNOWN_HOST_KEY, offered_fingerprint="f")
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(NodeScreen(backend, "delta"))
+        await pilot.pause()
+        assert "accept_key" not in _keys(app)
+        await pilot.press("k", "k")
+        await pilot.pause()
+        assert backend.accepted == []
+    app, backend = await _app(tmp_path / "b")
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(NodeScreen(backend, "alpha"))
+        await pilot.pause()
+        assert "accept_key" not in _keys(app)

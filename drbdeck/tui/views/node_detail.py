@@ -12,7 +12,9 @@ from typing import Any
 
 from rich.console import Group
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -22,6 +24,8 @@ from drbdeck.tui.views.nodefmt import clock_text, pools_text, ssh_state
 from drbdeck.widgets.glyphs import STYLE
 
 REPAINT_S = 1.0
+CONFIRM_S = 15.0
+KEY_WAITING = frozenset({"UNKNOWN_HOST_KEY", "HOST_KEY_MISMATCH"})
 
 
 def link_text(backend: Any, node: str) -> Text:
@@ -71,8 +75,13 @@ class NodeScreen(Screen[None]):
     SCOPE = "node"
     HELP = ("One node: the SSH link (status, since when, failed attempts, the last error, "
             "offered and pinned host-key fingerprints), its storage pools, the replicas it "
-            "holds with their state, and the commands the controller ran there. Esc goes "
-            "back.")
+            "holds with their state, and the commands the controller ran there. When the "
+            "link waits for a host key (unknown or changed), k shows the offered "
+            "fingerprint and k again within 15 s pins it. Esc goes back.")
+    BINDINGS = [  # noqa: RUF012
+        Binding("k", "accept_key", "Accept host key",
+                tooltip="Pin the host key the node offers (asks once more first)"),
+    ]
 
     def __init__(self, backend: Any, node: str) -> None:
         super().__init__()
@@ -80,9 +89,48 @@ class NodeScreen(Screen[None]):
         self.node_name = node
         mark = f"cmd {node}".lower()
         word = node.lower()
+        self._armed: tuple[str, float] | None = None  # (fingerprint, when) after one k
         self._mentions = lambda ln: (ln.source.lower() == mark
                                      or ln.text.lower().startswith(word + " ")
                                      or ln.text.lower().startswith(word + ":"))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action != "accept_key":
+            return True
+        if getattr(self.app, "readonly", False):
+            return False
+        st = self.backend.link_state(self.node_name)
+        return st is not None and str(st.status) in KEY_WAITING
+
+    def action_accept_key(self) -> None:
+        st = self.backend.link_state(self.node_name)
+        node = self.backend.model.nodes.get(self.node_name)
+        if st is None or node is None or str(st.status) not in KEY_WAITING:
+            return
+        fp = st.offered_fingerprint
+        if not fp:
+            self.notify("The node has not offered a key yet; try again in a moment.",
+                        severity="warning")
+            return
+        now = time.monotonic()
+        if self._armed is None or self._armed[0] != fp or now - self._armed[1] > CONFIRM_S:
+            self._armed = (fp, now)
+            self.notify(f"{self.node_name} offers {fp}" + (
+                f"\n(pinned until now: {st.pinned_fingerprint})" if st.pinned_fingerprint
+                else "") + "\nCompare it with the node's own key; press k again to pin it.",
+                title="host key", severity="warning", timeout=CONFIRM_S)
+            return
+        self._armed = None
+        self.pin_key(node.ssh_host or node.address, node.ssh_port, fp)
+
+    @work(exclusive=True, group="hostkey")
+    async def pin_key(self, host: str, port: int, fp: str) -> None:
+        try:
+            await self.backend.accept_host_key(host, port, fp)
+        except Exception as exc:
+            self.notify(str(exc), title="host key not pinned", severity="error")
+            return
+        self.notify(f"pinned {fp}; reconnecting", title="host key")
 
     def compose(self) -> ComposeResult:
         yield Static(id="node-title")
