@@ -143,7 +143,7 @@ class DrbdeckApp(App[int]):
         with contextlib.suppress(Exception):
             self.resource_list.set_states(b.states, b.model, b.node_status)
         with contextlib.suppress(Exception):
-            self.placement.set_data(b.model, b.states)
+            self.placement.set_data(b.model, b.states, b.node_status)
         self._summary_dirty = True
 
     def _on_backend(self, kind: str, node: str | None, resource: str | None) -> None:
@@ -154,7 +154,7 @@ class DrbdeckApp(App[int]):
         try:
             if kind == "state":
                 self.resource_list.mark_dirty(resource)
-                self.placement.mark_dirty()
+                self.placement.mark_dirty(resource)
                 screen = self.screen
                 if isinstance(screen, ResourceScreen) and resource in (None, screen.resource):
                     screen.mark_dirty()

@@ -59,11 +59,11 @@ class FallbackPlacement(Static):
         super().__init__("", **kw)
         self._model: Any = None
 
-    def set_data(self, model: Any, states: Any) -> None:
+    def set_data(self, model: Any, states: Any, node_status: Any = None) -> None:
         self._model = model
         self.mark_dirty()
 
-    def mark_dirty(self) -> None:
+    def mark_dirty(self, resource: str | None = None) -> None:
         if self._model is None:
             return
         nodes = sorted((n.name for n in self._model.nodes.values()), key=str.upper)
