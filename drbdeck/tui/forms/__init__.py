@@ -18,6 +18,7 @@ Kinds and their context keywords (all optional; they preselect or prefill fields
   rd, node, volume (required as the target needs them)
 - ``property``: target ("controller", "node", "resource-definition",
   "volume-definition", "resource"), rd, node, volume, key, value, action ("set"/"delete")
+- ``adopt``: node, resource, nodes (list), force, allow_larger (a hand-made resource)
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from drbdeck.tui.forms.adopt import AdoptForm
 from drbdeck.tui.forms.base import FormScreen
 from drbdeck.tui.forms.delete import DeleteForm
 from drbdeck.tui.forms.node import NodeForm
@@ -44,6 +46,7 @@ FORMS: dict[str, type[FormScreen]] = {
     "remove-replica": RemoveReplicaForm,
     "delete": DeleteForm,
     "property": PropertyForm,
+    "adopt": AdoptForm,
 }
 KINDS = tuple(FORMS)
 

@@ -1,0 +1,449 @@
+"""Adopt a DRBD resource set up by hand: pick it, read the dry run's plan, type its name.
+
+Why a form of its own and not the base form's preview: adoption is not a list of facade
+calls whose node commands can be computed from the database — the plan comes from reading
+the nodes (``drbdadm dump``, ``drbdsetup show``, sizes) and may end in a refusal. So the
+preview pane shows the adoption service's own dry run (the equivalent drbdeck commands and
+the per-node file moves, or the reason it is refused and what to do instead), run in a
+worker whenever the resource, its nodes or the Force / allow-larger switches change. The
+operator confirms by typing the resource name, as for a delete: the step moves a
+hand-written file away and puts the resource under the controller, so Enter on the wrong
+row must not be enough. The execution runs in a worker too; a failure part-way was rolled
+back by the service, and the form says whether that went through.
+
+Where the service runs: an in-process console calls :mod:`drbdeck.backend.adopt` on its
+runtime; a console attached to a remote controller posts to ``/v1/drbdeck/adopt`` (the
+endpoint ``drbdeck adopt`` uses); a backend with neither says so and sends nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import time
+from typing import Any, ClassVar
+
+import aiohttp
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Static
+
+from drbdeck.backend.controller.names import key
+from drbdeck.backend.preview import Step
+from drbdeck.tui.forms import common
+from drbdeck.tui.forms.base import FormInvalid, FormScreen
+from drbdeck.tui.forms.fields import ChoiceField, FlagField, TextField, displayed, invalid_fields
+from drbdeck.tui.logline import LogLine
+
+REST_PATH = "/v1/drbdeck/adopt"
+#: an adoption waits for every node to apply its file; the CLI allows as long
+REST_TIMEOUT_S = 300.0
+#: how often the list of unmanaged resources is re-read from the live states
+RELIST_S = 2.0
+_SPLIT = re.compile(r"[\s,]+")
+Result = dict[str, Any]  # AdoptResult.as_json()
+
+
+class AdoptClient:
+    """How the form reaches the adoption service: the runtime, the REST endpoint, or not."""
+
+    def __init__(self, backend: Any) -> None:
+        self.backend = backend
+        self.runtime = getattr(backend, "runtime", None)
+        url = getattr(backend, "url", None)
+        self.url = url.rstrip("/") if isinstance(url, str) and url else None
+
+    @property
+    def unavailable(self) -> str | None:
+        if self.runtime is not None or self.url is not None:
+            return None
+        return ("Adoption needs the in-process controller (drbdeck tui without "
+                "--controllers) or a controller reachable over REST.")
+
+    async def run(self, nodes: list[str], rsc: str, *, dry_run: bool, force: bool,
+                  allow_larger: bool) -> Result:
+        """One adoption (or its dry run) → the service's result as JSON; never raises."""
+        flags = {"dry_run": dry_run, "force": force, "allow_larger": allow_larger}
+        try:
+            if self.runtime is not None:
+                from drbdeck.backend.adopt import adopt
+
+                return adopt_json(await adopt(self.runtime, nodes, rsc, **flags))
+            got = await self._post({"nodes": nodes, "resource": rsc, **flags})
+            return got[0] if got else {"resource": rsc, "error": "the controller sent no "
+                                       "result"}
+        except Exception as exc:  # transport failure, never a traceback
+            return {"resource": rsc, "error": f"{type(exc).__name__}: {exc}",
+                    "executed": not dry_run, "rolled_back": None}
+
+    async def unmanaged(self, node: str) -> dict[str, list[str]]:
+        """Resources running on ``node`` that drbdeck does not manage → the nodes each runs
+        on (drbdeck node names where known). In-process: the node's live DRBD state; remote:
+        the endpoint's read-only ``all`` dry run (its plans name the nodes)."""
+        if self.runtime is not None:
+            return live_unmanaged(self.backend, node)
+        if self.url is None:
+            return {}
+        out: dict[str, list[str]] = {}
+        for r in await self._post({"all": node, "dry_run": True}):
+            name = str(r.get("resource") or "")
+            if name and name != "*":
+                out[name] = plan_nodes(r.get("plan") or [], name) or [node]
+        return out
+
+    async def _post(self, body: dict[str, Any]) -> list[Result]:
+        assert self.url is not None
+        timeout = aiohttp.ClientTimeout(total=REST_TIMEOUT_S)
+        async with aiohttp.ClientSession(timeout=timeout) as s, \
+                s.post(self.url + REST_PATH, json=body) as resp:
+            data = await resp.json(content_type=None)
+            if resp.status != 200 or not isinstance(data, dict):
+                msg = data[0].get("message") if isinstance(data, list) and data and \
+                    isinstance(data[0], dict) else data
+                raise RuntimeError(f"the controller answered HTTP {resp.status}: {msg}")
+            return [r for r in data.get("results") or [] if isinstance(r, dict)]
+
+
+def adopt_json(result: Any) -> Result:
+    return dict(result.as_json())
+
+
+def live_unmanaged(backend: Any, node: str) -> dict[str, list[str]]:
+    """From the node's events2 state: every resource drbdeck has no definition for, with
+    the node and its peers (connection names, mapped to drbdeck node names)."""
+    state = (getattr(backend, "states", {}) or {}).get(node)
+    if state is None:
+        return {}
+    model = backend.model
+    out: dict[str, list[str]] = {}
+    for name, res in sorted(state.resources.items()):
+        if name in model.rds:
+            continue
+        hosts = [node]
+        for c in res.connections.values():
+            peer = model.nodes.get(c.name) if c.name else None
+            name_of = peer.name if peer is not None else c.name
+            if name_of and key(name_of) not in {key(h) for h in hosts}:
+                hosts.append(name_of)
+        out[name] = hosts
+    return out
+
+
+def plan_nodes(plan: list[str], rsc: str) -> list[str]:
+    """The nodes of a plan's ``drbdeck resource create … NODE RSC`` lines."""
+    out: list[str] = []
+    for line in plan:
+        words = shlex.split(line.strip()) if "resource create" in line else []
+        if len(words) >= 2 and words[:3] == ["drbdeck", "resource", "create"] \
+                and words[-1] == rsc:
+            out.append(words[-2])
+    return out
+
+
+def split_nodes(text: str) -> list[str]:
+    return [w for w in _SPLIT.split(text.strip()) if w]
+
+
+def render_result(r: Result) -> Text:
+    """A dry run's plan, or the refusal with what to do instead, or the failure."""
+    out = Text()
+    ref = r.get("refusal")
+    if ref:
+        out.append(f"✗ Refused: {ref.get('reason', '')}\n", style="bold red")
+        out.append(f"  Instead: {ref.get('instead', '')}\n", style="red")
+        out.append("Nothing would be changed.", style="dim")
+        return out
+    if r.get("error"):
+        out.append(f"✗ {r['error']}\n", style="bold red")
+        if r.get("executed"):
+            out.append(undone_text(r), style="red")
+        return out
+    for i, line in enumerate(r.get("plan") or []):
+        style = "bold" if i == 0 else "yellow" if line.lstrip().startswith("note:") \
+            else "cyan" if ": mv " in line else "dim" if line.startswith("  One ") or \
+            line.startswith("  hand-written") or line.startswith("  (") else ""
+        out.append(line + "\n", style=style)
+    out.rstrip()
+    return out
+
+
+def undone_text(r: Result) -> str:
+    if r.get("rolled_back"):
+        return "Rolled back: everything was undone, the hand-written files are restored."
+    if r.get("rolled_back") is False:
+        return "NOT everything could be undone — check the nodes and the event log."
+    return "Whether anything changed is unknown — check the event log."
+
+
+class AdoptForm(FormScreen):
+    """``open_form(app, "adopt", node=…, resource=…, nodes=[…])`` (all optional)."""
+
+    TITLE: ClassVar[str] = "Adopt a hand-made DRBD resource"
+    ACTION: ClassVar[str] = "Adopt"
+    PREVIEW_IGNORES: ClassVar[frozenset[str]] = frozenset({"confirm"})
+    KEYS_HINT: ClassVar[str] = "ctrl+r dry run again"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+r", "rerun", "Dry run again", priority=True)]
+
+    def __init__(self, backend: Any, **context: Any) -> None:
+        super().__init__(backend, **context)
+        self.client = AdoptClient(backend)
+        self.plan_key: tuple[Any, ...] | None = None
+        self.plan_result: Result | None = None
+        self.hosts: dict[str, list[str]] = {}
+        nodes = context.get("nodes")
+        self.ctx_nodes = split_nodes(nodes) if isinstance(nodes, str) else \
+            [str(n) for n in nodes or []]
+        node = context.get("node") or (self.ctx_nodes[0] if self.ctx_nodes else None)
+        rsc = context.get("resource") or context.get("rd")
+        if node is None and rsc:  # the first node whose live state runs it
+            node = next((n for n, st in (getattr(backend, "states", {}) or {}).items()
+                         if rsc in st.resources), None)
+        self.ctx_node, self.ctx_rsc = node, rsc
+
+    # ---- fields ---------------------------------------------------------------------
+    def fields(self) -> ComposeResult:
+        yield Static("Brings a DRBD resource set up by hand under drbdeck, without a "
+                     "disconnect or resync. The plan is a dry run: nothing changes until "
+                     "you type the resource's name.", id="adopt-intro")
+        opts = common.nodes(common.model_of(self.backend), storage=True)
+        yield ChoiceField("Node", "node", opts, value=common.first_value(opts, self.ctx_node),
+                          help_text="a node the resource runs on")
+        rsc_opts = [(self.ctx_rsc, self.ctx_rsc)] if self.ctx_rsc else []
+        yield ChoiceField("Resource", "resource", rsc_opts, value=self.ctx_rsc,
+                          prompt="(reading the node …)")
+        yield TextField("Runs on", "nodes", value=" ".join(self.ctx_nodes),
+                        check=self.check_nodes, placeholder="node names, space-separated",
+                        help_text="every node with the resource (the dry run checks it)")
+        yield FlagField("Force (not connected / not UpToDate everywhere)", "force",
+                        value=bool(self.context.get("force")))
+        yield FlagField("Allow larger LVs (AllowLargerVolumeSize)", "allow-larger",
+                        value=bool(self.context.get("allow_larger")))
+        yield Static("", id="confirm-what")
+        yield TextField("Confirm", "confirm", check=self.check_confirm,
+                        placeholder="(type the resource name)")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#preview-title", Static).update(
+            "── plan (dry run): what adoption will do ──")
+        self.update_confirm_text()
+        self.relist()
+        if self.client.runtime is not None:  # cheap: read from the live states
+            self.set_interval(RELIST_S, self.relist)
+
+    def check_nodes(self, text: str) -> str | None:
+        names = split_nodes(text)
+        if len({key(n) for n in names}) != len(names):
+            return "a node is named twice"
+        model = common.model_of(self.backend)
+        unknown = [n for n in names if model.nodes.get(n) is None]
+        if unknown:
+            return (f"{', '.join(unknown)}: not a drbdeck node (register it first: "
+                    "drbdeck node create NAME ADDRESS)")
+        return None
+
+    def check_confirm(self, text: str) -> str | None:
+        rsc = self.resource()
+        if not rsc:
+            return "choose the resource first"
+        return None if text == rsc else f"type '{rsc}' to confirm"
+
+    def resource(self) -> str | None:
+        v = self.query_one("#resource-field", ChoiceField).value
+        return str(v) if v else None
+
+    def flag(self, field_id: str) -> bool:
+        return bool(self.query_one(f"#{field_id}-field", FlagField).value)
+
+    def update_confirm_text(self) -> None:
+        rsc = self.resource()
+        self.query_one("#confirm-what", Static).update(
+            Text.assemble("Type ", (rsc, "bold"), " to adopt it.") if rsc else
+            Text("Choose a resource; then type its name to adopt it.", style="dim"))
+
+    # ---- the list of unmanaged resources ---------------------------------------------
+    def relist(self) -> None:
+        node = self.query_one("#node-field", ChoiceField).value
+        if node and not self.sending:
+            self.load_resources(str(node))
+
+    @work(exclusive=True, group="adopt-list")
+    async def load_resources(self, node: str) -> None:
+        try:
+            found = await self.client.unmanaged(node)
+        except Exception as exc:
+            self.query_one("#resource-field", ChoiceField).set_help(
+                f"✗ cannot list {node}'s resources: {exc}")
+            return
+        if node != self.query_one("#node-field", ChoiceField).value:
+            return  # the operator chose another node meanwhile
+        self.hosts = found
+        field = self.query_one("#resource-field", ChoiceField)
+        names = sorted(found)
+        if self.ctx_rsc and self.ctx_rsc not in found:
+            names.insert(0, self.ctx_rsc)
+        options = [(n, n) for n in names]
+        if options != getattr(self, "_shown_options", None):
+            self._shown_options = options
+            field.select.prompt = "choose" if options else "(none found)"
+            field.set_options(options)
+        field.set_help(f"{len(found)} unmanaged DRBD resource(s) running on {node}"
+                       if found else f"no DRBD resource on {node} that drbdeck does "
+                       "not manage")
+        self.fill_nodes()
+
+    def fill_nodes(self) -> None:
+        """The chosen resource's nodes, unless the operator typed their own."""
+        rsc = self.resource()
+        nodes = self.query_one("#nodes-field", TextField)
+        want = self.hosts.get(rsc or "") or (self.ctx_nodes if rsc == self.ctx_rsc
+                                            else [])
+        if want and (not nodes.value or nodes.value == getattr(self, "_filled", None)):
+            self._filled = " ".join(want)
+            nodes.set_value(self._filled)
+
+    def on_select_changed(self, event: Any) -> None:
+        super().on_select_changed(event)
+        if not self.form_ready:
+            return
+        sel = getattr(event, "select", None)
+        if sel is not None and sel.id == "node":
+            self.relist()
+        elif sel is not None and sel.id == "resource":
+            nodes = self.query_one("#nodes-field", TextField)
+            if nodes.value == getattr(self, "_filled", None):
+                nodes.set_value("")
+            self.fill_nodes()
+            self.update_confirm_text()
+            confirm = self.query_one("#confirm-field", TextField)
+            if confirm.value:
+                confirm.validate_now()
+
+    # ---- the dry run in the preview pane ---------------------------------------------
+    def current_key(self) -> tuple[Any, ...] | None:
+        rsc = self.resource()
+        names = split_nodes(self.query_one("#nodes-field", TextField).value)
+        if not rsc or not names:
+            return None
+        return (tuple(names), rsc, self.flag("force"), self.flag("allow-larger"))
+
+    def steps(self) -> list[Step]:
+        raise FormInvalid("adoption is not a list of facade calls")
+
+    def refresh_preview(self) -> None:
+        if not self.is_attached or self.sending:
+            return
+        out = self.query_one("#preview", Static)
+        why = self.client.unavailable
+        if why:
+            out.update(Text(why, style="dim"))
+            return
+        bad = [f for f in self.query(TextField) if f.field_id not in self.PREVIEW_IGNORES
+               and displayed(f) and f.error()]
+        k = self.current_key()
+        if bad or k is None:
+            what = bad[0].error() if bad else "choose the resource and its nodes"
+            out.update(Text(f"({what})", style="dim"))
+            self.plan_key = self.plan_result = None
+            return
+        if k == self.plan_key:
+            return  # typing the confirmation changes nothing
+        self.plan_key, self.plan_result = k, None
+        out.update(Text(f"… dry run: reading {k[1]} on {', '.join(k[0])}",
+                        style="italic"))
+        self.dry_run(k)
+
+    @work(exclusive=True, group="adopt-dry")
+    async def dry_run(self, k: tuple[Any, ...]) -> None:
+        nodes, rsc, force, larger = k
+        r = await self.client.run(list(nodes), rsc, dry_run=True, force=force,
+                                  allow_larger=larger)
+        if k != self.plan_key or not self.is_attached:
+            return  # stale: the fields changed while the nodes were read
+        self.plan_result = r
+        self.query_one("#preview", Static).update(render_result(r))
+
+    def action_rerun(self) -> None:
+        self.plan_key = None
+        self.refresh_preview()
+
+    # ---- adopting ---------------------------------------------------------------------
+    def action_submit(self) -> None:
+        if self.sending:
+            return
+        status = self.query_one("#form-status", Static)
+        why = self.client.unavailable
+        if why:
+            status.update(Text(f"✗ {why}", style="bold red"))
+            return
+        bad = invalid_fields(self)
+        if bad:
+            status.update(Text(f"✗ {len(bad)} field(s) need fixing; nothing was changed.",
+                               style="bold red"))
+            bad[0].control().focus()
+            return
+        k, r = self.current_key(), self.plan_result
+        if k is None or k != self.plan_key or r is None:
+            status.update(Text("… waiting for the dry run's plan; nothing was changed.",
+                               style="bold"))
+            self.refresh_preview()
+            return
+        if r.get("refusal") or r.get("error"):
+            status.update(Text("✗ The dry run refused it (see the plan pane); nothing was "
+                               "changed.", style="bold red"))
+            return
+        self.sending = True
+        status.update(Text(f"… adopting {k[1]}: creating the objects, moving the files, "
+                           "waiting for the nodes", style="italic"))
+        self.execute(k)
+
+    @work(exclusive=True, group="form-send")
+    async def execute(self, k: tuple[Any, ...]) -> None:
+        nodes, rsc, force, larger = k
+        try:
+            r = await self.client.run(list(nodes), rsc, dry_run=False, force=force,
+                                      allow_larger=larger)
+        finally:
+            self.sending = False
+        self.report(r, list(nodes))
+        if r.get("ok"):
+            self.dismiss(True)
+            return
+        self.plan_key, self.plan_result = None, None
+        ref = r.get("refusal")
+        msg = f"✗ Refused: {ref.get('reason', '')}" if ref else \
+            f"✗ {r.get('error')}" + (f" — {undone_text(r)}" if r.get("executed") else "")
+        self.query_one("#form-status", Static).update(Text(msg, style="bold red"))
+        self.query_one("#preview", Static).update(render_result(r))
+
+    def report(self, r: Result, nodes: list[str]) -> None:
+        """A toast and event-log lines: what was done, refused or rolled back."""
+        rsc = str(r.get("resource") or "")
+        lines: list[tuple[str, str]] = []
+        ref = r.get("refusal")
+        if r.get("ok"):
+            lines = [(f"Adopt {rsc}: now managed by drbdeck on {', '.join(nodes)}", "info")]
+            lines += [(f"Adopt {rsc}: done: {d}", "info") for d in r.get("done") or []]
+            title, body, sev = (f"✓ Adopt {rsc}: done",
+                                f"{rsc} is managed by drbdeck on {', '.join(nodes)}.",
+                                "information")
+        elif ref:
+            text = f"{ref.get('reason', '')} — instead: {ref.get('instead', '')}"
+            lines = [(f"Adopt {rsc} refused: {text}", "warning")]
+            title, body, sev = f"✗ Adopt {rsc} refused", text, "error"
+        else:
+            text = f"{r.get('error')} ({undone_text(r)})"
+            lines = [(f"Adopt {rsc} failed: {text}", "error")]
+            title, body, sev = f"✗ Adopt {rsc} failed", text, "error"
+        add = getattr(getattr(self.backend, "event_log", None), "append", None)
+        if callable(add):
+            now = time.time()
+            for text, level in lines:
+                add(LogLine(time=now, source="controller", text=text, level=level))
+        self.app.notify(body, title=title, severity=sev, timeout=5 if r.get("ok") else 10)
+
+
+__all__ = ["AdoptClient", "AdoptForm", "live_unmanaged", "plan_nodes", "render_result"]
