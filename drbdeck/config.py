@@ -65,10 +65,24 @@ class EmulatorConfig:
 
 
 @dataclass
+class ClientConfig:
+    """Where the CLI and the console find a running controller (LINSTOR's ``controllers``)."""
+
+    controllers: str = ""  # "host[:port][,…]"; empty: localhost:3370 / in-process console
+
+
+@dataclass
 class Config:
     ssh: SshConfig = field(default_factory=SshConfig)
     emulator: EmulatorConfig = field(default_factory=EmulatorConfig)
+    client: ClientConfig = field(default_factory=ClientConfig)
     source: str = "(defaults)"
+
+    @property
+    def controllers(self) -> str | None:
+        """``[client] controllers`` or None: the CLI's and console's default controller
+        list when neither ``--controllers`` nor ``LS_CONTROLLERS`` names one."""
+        return self.client.controllers.strip() or None
 
     @property
     def data_dir(self) -> Path:
@@ -119,7 +133,7 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
         raise ConfigError(f"{p}: not valid TOML: {exc}") from None
     except OSError as exc:
         raise ConfigError(f"{p}: cannot read: {exc.strerror}") from None
-    sections = {"ssh": cfg.ssh, "emulator": cfg.emulator}
+    sections = {"ssh": cfg.ssh, "emulator": cfg.emulator, "client": cfg.client}
     for name, values in data.items():
         if name not in sections:
             raise ConfigError(

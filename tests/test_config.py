@@ -26,6 +26,7 @@ def test_example_file_matches_defaults():
     defaults = config.Config()
     assert cfg.ssh == defaults.ssh
     assert cfg.emulator == defaults.emulator
+    assert cfg.client == defaults.client
 
 
 def test_values_are_read(tmp_path: Path):
@@ -33,6 +34,17 @@ def test_values_are_read(tmp_path: Path):
     p.write_text('[ssh]\nuser = "admin"\nport = 2222\nconnect_timeout = 3\n')
     cfg = load(p)
     assert (cfg.ssh.user, cfg.ssh.port, cfg.ssh.connect_timeout) == ("admin", 2222, 3.0)
+
+
+def test_client_controllers(tmp_path: Path):
+    """``[client] controllers`` is what the CLI and the console fall back to."""
+    assert config.Config().controllers is None
+    p = tmp_path / "c.toml"
+    p.write_text('[client]\ncontrollers = " 10.0.0.5:3370,10.0.0.6 "\n')
+    assert load(p).controllers == "10.0.0.5:3370,10.0.0.6"
+    p.write_text("[client]\ncontrollers = 3370\n")
+    with pytest.raises(ConfigError, match="controllers must be a string"):
+        load(p)
 
 
 def test_env_var_selects_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
