@@ -230,6 +230,11 @@ class AdoptForm(FormScreen):
         self.query_one("#preview-title", Static).update(
             "── plan (dry run): what adoption will do ──")
         self.update_confirm_text()
+        # fields.MarkedCheckbox's own watch_value replaces the one that posts
+        # Checkbox.Changed, so the switches are watched here to re-run the dry run
+        for fid in ("force", "allow-larger"):
+            box = self.query_one(f"#{fid}-field", FlagField).control()
+            self.watch(box, "value", lambda _v: self.schedule_preview(), init=False)
         self.relist()
         if self.client.runtime is not None:  # cheap: read from the live states
             self.set_interval(RELIST_S, self.relist)
