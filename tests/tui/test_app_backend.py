@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from drbdeck.backend.controller.operations import Operations
 from drbdeck.backend.controller.store import Store
@@ -64,6 +67,40 @@ def test_state_watcher_logs_transitions_not_progress() -> None:
     st.feed_many(events2_lines()["bravo"])
     st.feed("exists -")
     assert len(lines) == n
+    w.close()
+
+
+def test_state_watcher_absorbs_a_dump_once_not_per_line(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dump (first one, or after a restart) is summarised once at ``exists -``: one
+    summary per resource, not one pass over all resources per dump line (O(n²))."""
+    import drbdeck.tui.statewatch as sw
+
+    calls: list[str] = []
+    real = sw.summarize
+
+    def counting(res: Any) -> Any:
+        calls.append(res.name)
+        return real(res)
+
+    monkeypatch.setattr(sw, "summarize", counting)
+    lines: list[LogLine] = []
+    st = DrbdState("bravo")
+    w = StateWatcher(lines.append, lambda: T0)
+    w.watch("bravo", st)
+    dump = events2_lines()["bravo"]
+    for _round in range(2):  # the first dump, then a restarted stream
+        calls.clear()
+        st.feed_many(dump)
+        assert calls == []  # nothing per line during the dump
+        st.feed("exists -")
+        assert sorted(calls) == sorted(st.resources)  # each resource once
+        assert lines == []  # absorbed silently
+        st.reset()
+    st.feed_many(dump)
+    st.feed("exists -")
+    st.feed("change device name:db volume:0 minor:1001 disk:UpToDate")
+    assert [ln.text for ln in lines] == ["bravo db/0: disk Inconsistent→UpToDate"]
     w.close()
 
 
