@@ -86,6 +86,8 @@ async def test_pick_plan_confirm_adopt(tmp_path: Path) -> None:
                 assert words in plan, plan
             assert "hand-made-secret" not in plan
             _untouched(w, "legacy")  # the dry run changed nothing
+            # the form put the cursor where the operator goes next: the typed name
+            assert app.focused is not None and app.focused.id == "confirm", app.focused
 
             # Enter without the typed name: refused under the field, nothing happens
             await type_into(pilot, "confirm", "legac")

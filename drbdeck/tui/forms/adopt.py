@@ -28,7 +28,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Static
+from textual.widgets import Input, Select, Static
 
 from drbdeck.backend.controller.names import key
 from drbdeck.backend.preview import Step
@@ -186,6 +186,13 @@ class AdoptForm(FormScreen):
     KEYS_HINT: ClassVar[str] = "ctrl+r dry run again"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "rerun", "Dry run again", priority=True)]
+    AUTO_FOCUS = None
+    #: the plan is the point of this form: fields take what they need, the plan the rest
+    DEFAULT_CSS = """
+    AdoptForm.-narrow #form-fields { height: auto; max-height: 55%; }
+    AdoptForm.-narrow #preview-box { height: 1fr; max-height: 100%; }
+    AdoptForm #preview-scroll { height: 1fr; scrollbar-size-vertical: 1; }
+    """
 
     def __init__(self, backend: Any, **context: Any) -> None:
         super().__init__(backend, **context)
@@ -198,30 +205,30 @@ class AdoptForm(FormScreen):
             [str(n) for n in nodes or []]
         node = context.get("node") or (self.ctx_nodes[0] if self.ctx_nodes else None)
         rsc = context.get("resource") or context.get("rd")
+        states = getattr(backend, "states", {}) or {}
         if node is None and rsc:  # the first node whose live state runs it
-            node = next((n for n, st in (getattr(backend, "states", {}) or {}).items()
-                         if rsc in st.resources), None)
+            node = next((n for n, st in sorted(states.items()) if rsc in st.resources), None)
+        if node is None and self.client.runtime is not None:  # one with something to adopt
+            node = next((n for n in sorted(states) if live_unmanaged(backend, n)), None)
         self.ctx_node, self.ctx_rsc = node, rsc
 
     # ---- fields ---------------------------------------------------------------------
     def fields(self) -> ComposeResult:
-        yield Static("Brings a DRBD resource set up by hand under drbdeck, without a "
-                     "disconnect or resync. The plan is a dry run: nothing changes until "
-                     "you type the resource's name.", id="adopt-intro")
+        yield Static("No disconnect, no resync. The plan is a dry run: nothing changes "
+                     "until you type the name.", id="adopt-intro")
         opts = common.nodes(common.model_of(self.backend), storage=True)
-        yield ChoiceField("Node", "node", opts, value=common.first_value(opts, self.ctx_node),
-                          help_text="a node the resource runs on")
+        yield ChoiceField("Node", "node", opts, value=common.first_value(opts, self.ctx_node))
         rsc_opts = [(self.ctx_rsc, self.ctx_rsc)] if self.ctx_rsc else []
         yield ChoiceField("Resource", "resource", rsc_opts, value=self.ctx_rsc,
-                          prompt="(reading the node …)")
+                          prompt="(reading the node …)" if self.ctx_node else
+                          "(choose a node first)")
         yield TextField("Runs on", "nodes", value=" ".join(self.ctx_nodes),
-                        check=self.check_nodes, placeholder="node names, space-separated",
-                        help_text="every node with the resource (the dry run checks it)")
-        yield FlagField("Force (not connected / not UpToDate everywhere)", "force",
+                        check=self.check_nodes,
+                        placeholder="every node with the resource, space-separated")
+        yield FlagField("Force: adopt even if not connected/UpToDate", "force",
                         value=bool(self.context.get("force")))
         yield FlagField("Allow larger LVs (AllowLargerVolumeSize)", "allow-larger",
                         value=bool(self.context.get("allow_larger")))
-        yield Static("", id="confirm-what")
         yield TextField("Confirm", "confirm", check=self.check_confirm,
                         placeholder="(type the resource name)")
 
@@ -230,6 +237,7 @@ class AdoptForm(FormScreen):
         self.query_one("#preview-title", Static).update(
             "── plan (dry run): what adoption will do ──")
         self.update_confirm_text()
+        self.focus_first()
         # fields.MarkedCheckbox's own watch_value replaces the one that posts
         # Checkbox.Changed, so the switches are watched here to re-run the dry run
         for fid in ("force", "allow-larger"):
@@ -238,6 +246,22 @@ class AdoptForm(FormScreen):
         self.relist()
         if self.client.runtime is not None:  # cheap: read from the live states
             self.set_interval(RELIST_S, self.relist)
+
+    def focus_first(self) -> None:
+        """The first thing still to do: the node, the resource, or typing the name
+        (``AUTO_FOCUS`` is off so that this, not the first widget, decides)."""
+        if self.focused is not None and displayed(self.focused):
+            return
+        self.focus_next_step()
+
+    def focus_next_step(self) -> None:
+        target: Any = self.query_one("#confirm", Input)
+        for fid in ("node", "resource"):
+            if self.query_one(f"#{fid}-field", ChoiceField).value is None:
+                target = self.query_one(f"#{fid}", Select)
+                break
+        target.focus()
+        self._auto_focused = target
 
     def check_nodes(self, text: str) -> str | None:
         names = split_nodes(text)
@@ -265,9 +289,8 @@ class AdoptForm(FormScreen):
 
     def update_confirm_text(self) -> None:
         rsc = self.resource()
-        self.query_one("#confirm-what", Static).update(
-            Text.assemble("Type ", (rsc, "bold"), " to adopt it.") if rsc else
-            Text("Choose a resource; then type its name to adopt it.", style="dim"))
+        self.query_one("#confirm", Input).placeholder = \
+            f"type {rsc} to adopt it" if rsc else "(choose a resource first)"
 
     # ---- the list of unmanaged resources ---------------------------------------------
     def relist(self) -> None:
@@ -299,6 +322,13 @@ class AdoptForm(FormScreen):
                        if found else f"no DRBD resource on {node} that drbdeck does "
                        "not manage")
         self.fill_nodes()
+        first, self._listed = not getattr(self, "_listed", False), True
+        f = self.focused
+        if first and field.value is not None and (
+                f is None or f is getattr(self, "_auto_focused", None) or f.id == "form-fields"):
+            # still where the form put it (new options move the focus off a Select):
+            # on to the typed name
+            self.focus_next_step()
 
     def fill_nodes(self) -> None:
         """The chosen resource's nodes, unless the operator typed their own."""
@@ -349,8 +379,9 @@ class AdoptForm(FormScreen):
         bad = [f for f in self.query(TextField) if f.field_id not in self.PREVIEW_IGNORES
                and displayed(f) and f.error()]
         k = self.current_key()
-        if bad or k is None:
-            what = bad[0].error() if bad else "choose the resource and its nodes"
+        if not self.resource() or bad or k is None:
+            what = "choose a node, then one of the resources it runs" if not \
+                self.resource() else bad[0].error() if bad else "name the nodes it runs on"
             out.update(Text(f"({what})", style="dim"))
             self.plan_key = self.plan_result = None
             return
