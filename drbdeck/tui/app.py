@@ -192,7 +192,9 @@ class DrbdeckApp(App[int]):
         t.append(" ")
         t.append_text(self._summary)
         with contextlib.suppress(Exception):
-            self.query_one("#app-header", Static).update(t)
+            # one line, fixed height: no layout needed (a layout pass re-arranges the
+            # whole screen; it was a third of the console's CPU with the views' sizes)
+            self.query_one("#app-header", Static).update(t, layout=False)
 
     # ---- actions ---------------------------------------------------------------------
     def _scope(self) -> str | None:

@@ -28,7 +28,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from drbdeck.widgets.glyphs import STYLE, Glyphs, glyphs
-from drbdeck.widgets.lineview import blank, crop, text_strip
+from drbdeck.widgets.lineview import blank, crop, set_virtual_size, text_strip
 
 if TYPE_CHECKING:
     from drbdeck.backend.satellite.commandlog import CommandLogEntry
@@ -317,4 +317,4 @@ class LogView(ScrollView, can_focus=True):
         return t
 
     def _update_size(self) -> None:
-        self.virtual_size = Size(self._width, len(self._shown))
+        set_virtual_size(self, Size(self._width, len(self._shown)))

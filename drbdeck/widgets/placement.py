@@ -24,7 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from drbdeck.widgets.glyphs import ALERT, OK, SEVERITY_STYLE, STYLE, WARN, Glyphs, glyphs
-from drbdeck.widgets.lineview import blank, text_strip
+from drbdeck.widgets.lineview import blank, set_virtual_size, text_strip
 from drbdeck.widgets.placement_cells import (
     CELL_WIDTH,
     CellMemo,
@@ -184,8 +184,8 @@ class PlacementMatrix(ScrollView, can_focus=True):
         return max(1, self.scrollable_content_region.width - self._name_w)
 
     def _update_size(self) -> None:
-        self.virtual_size = Size(self._name_w + len(self._cols) * self._col_w,
-                                 len(self._rows) + self._top + self._bottom)
+        set_virtual_size(self, Size(self._name_w + len(self._cols) * self._col_w,
+                                    len(self._rows) + self._top + self._bottom))
 
     # -- Textual hooks ---------------------------------------------------------------------
 

@@ -34,7 +34,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from drbdeck.widgets.glyphs import ALERT, WARN, Glyphs, glyphs
-from drbdeck.widgets.lineview import blank, crop, text_strip
+from drbdeck.widgets.lineview import blank, crop, set_virtual_size, text_strip
 from drbdeck.widgets.resource_rows import (
     Row,
     RowContext,
@@ -414,7 +414,7 @@ class ResourceList(ScrollView, can_focus=True):
         or at the same position when that resource is gone."""
         ro = self._ro
         # Lines never scroll sideways (overflow-x hidden; long ones end in an ellipsis).
-        self.virtual_size = Size(0, max(ro.lines, 1))
+        set_virtual_size(self, Size(0, max(ro.lines, 1)))
         if self._cursor in ro.index:
             return
         old = self._cursor
