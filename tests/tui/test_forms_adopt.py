@@ -22,12 +22,13 @@ from drbdeck.emulator.handmade import HandmadeSpec, HandmadeVolume
 from drbdeck.tui.app import DrbdeckApp
 from drbdeck.tui.backend import InProcessBackend
 from drbdeck.tui.forms import open_form
-from drbdeck.tui.forms.adopt import plan_nodes
+from drbdeck.tui.forms.adopt_client import plan_nodes
 from drbdeck.tui.remote import RemoteBackend
 from tests.adopt.world import adopt_world
 from tests.tui.forms_kit import (
     FormHost,
     StoreBackend,
+    choose,
     error_of,
     preview_text,
     settle,
@@ -142,6 +143,21 @@ async def test_refusal_shows_reason_and_changes_nothing(tmp_path: Path) -> None:
             assert _has_form(app)
             _untouched(w, "legacy")
             assert w.cluster.resource_facts("legacy") == before
+            await pilot.press("escape")
+            await settle(pilot, lambda: not _has_form(app), "closed")
+
+            # both unmanaged resources offered; a node drbdeck does not know is refused
+            # under the field, before any dry run
+            form = await _open(pilot, node="rabbit")
+            await settle(pilot, lambda: "2 unmanaged" in str(
+                form.query_one("#resource-help").render()), "both offered on rabbit")
+            await choose(pilot, "resource", "bigger")
+            await settle(pilot, lambda: form.query_one("#nodes").value == "rabbit eagle",
+                         "bigger's nodes")
+            await type_into(pilot, "nodes", "eagle nosuch")
+            assert "nosuch: not a drbdeck node" in error_of(app, "nodes")
+            await settle(pilot, lambda: "not a drbdeck node" in preview_text(app),
+                         "no dry run with a bad node")
             await pilot.press("escape")
             await settle(pilot, lambda: not _has_form(app), "closed")
 
