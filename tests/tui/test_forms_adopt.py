@@ -221,6 +221,16 @@ async def test_without_an_adoption_service(tmp_path: Path) -> None:
         await pilot.press("enter")
         assert "in-process controller" in status_text(pilot.app)
         assert _has_form(pilot.app)
+        await pilot.press("escape")
+        # a remote controller that does not answer: said in the plan pane, no traceback
+        backend.url = "http://127.0.0.1:9"  # type: ignore[attr-defined]
+        assert not any(a.is_error() for a in await backend.ops.node_create("eagle",
+                                                                          "10.0.0.1"))
+        await settle(pilot, lambda: not _has_form(pilot.app), "closed")
+        open_form(pilot.app, "adopt", node="eagle", resource="legacy", nodes=["eagle"])
+        await settle(pilot, lambda: _has_form(pilot.app), "form again")
+        await settle(pilot, lambda: "cannot reach the controller" in
+                     preview_text(pilot.app), "the transport error", timeout=10)
     store.close()
 
 

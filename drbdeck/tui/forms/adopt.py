@@ -105,7 +105,7 @@ class AdoptForm(FormScreen):
                         placeholder="(type the resource name)")
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # Textual also runs FormScreen.on_mount (handlers are called along the MRO)
         self.query_one("#preview-title", Static).update(
             "── plan (dry run): what adoption will do ──")
         self.update_confirm_text()
@@ -213,7 +213,7 @@ class AdoptForm(FormScreen):
             nodes.set_value(self._filled)
 
     def on_select_changed(self, event: Any) -> None:
-        super().on_select_changed(event)
+        # FormScreen.on_select_changed (the preview) runs after this one (MRO dispatch)
         if not self.form_ready:
             return
         sel = getattr(event, "select", None)

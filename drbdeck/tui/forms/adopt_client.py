@@ -25,6 +25,10 @@ _SPLIT = re.compile(r"[\s,]+")
 Result = dict[str, Any]  # AdoptResult.as_json()
 
 
+class ControllerAnswer(RuntimeError):
+    """The remote controller answered, but not with results (HTTP error, odd body)."""
+
+
 class AdoptClient:
     """How the form reaches the adoption service: the runtime, the REST endpoint, or not."""
 
@@ -53,9 +57,13 @@ class AdoptClient:
             got = await self._post({"nodes": nodes, "resource": rsc, **flags})
             return got[0] if got else {"resource": rsc, "error": "the controller sent no "
                                        "result"}
-        except Exception as exc:  # transport failure, never a traceback
-            return {"resource": rsc, "error": f"{type(exc).__name__}: {exc}",
-                    "executed": not dry_run, "rolled_back": None}
+        except ControllerAnswer as exc:
+            why = str(exc)
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            why = f"cannot reach the controller at {self.url}: {str(exc) or type(exc).__name__}"
+        except Exception as exc:  # never a traceback in the console
+            why = f"{type(exc).__name__}: {exc}"
+        return {"resource": rsc, "error": why, "executed": not dry_run, "rolled_back": None}
 
     async def unmanaged(self, node: str) -> dict[str, list[str]]:
         """Resources running on ``node`` that drbdeck does not manage → the nodes each runs
@@ -81,7 +89,7 @@ class AdoptClient:
             if resp.status != 200 or not isinstance(data, dict):
                 msg = data[0].get("message") if isinstance(data, list) and data and \
                     isinstance(data[0], dict) else data
-                raise RuntimeError(f"the controller answered HTTP {resp.status}: {msg}")
+                raise ControllerAnswer(f"the controller answered HTTP {resp.status}: {msg}")
             return [r for r in data.get("results") or [] if isinstance(r, dict)]
 
 
@@ -156,5 +164,5 @@ def undone_text(r: Result) -> str:
     return "Whether anything changed is unknown — check the event log."
 
 
-__all__ = ["REST_PATH", "AdoptClient", "Result", "live_unmanaged", "plan_nodes",
+__all__ = ["REST_PATH", "AdoptClient", "ControllerAnswer", "Result", "live_unmanaged", "plan_nodes",
            "render_result", "split_nodes", "undone_text"]
