@@ -14,8 +14,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.widgets import Checkbox, Select
 
+from drbdeck.backend.adopt import service
 from drbdeck.backend.controller.store import Store
 from drbdeck.backend.reconcile.observe import RES_DIR
 from drbdeck.emulator.handmade import HandmadeSpec, HandmadeVolume
@@ -123,7 +125,8 @@ async def test_pick_plan_confirm_adopt(tmp_path: Path) -> None:
         await backend.close()
 
 
-async def test_refusal_shows_reason_and_changes_nothing(tmp_path: Path) -> None:
+async def test_refusal_shows_reason_and_changes_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     specs = [HandmadeSpec(volumes=[HandmadeVolume(size_mib=100, external_md=True)]),
              HandmadeSpec(name="bigger", port=15510, volumes=[HandmadeVolume(
                  0, 9110, "bigger", 100, size_per_node={"rabbit": 104})])]
@@ -170,6 +173,26 @@ async def test_refusal_shows_reason_and_changes_nothing(tmp_path: Path) -> None:
             await settle(pilot, lambda: "AllowLargerVolumeSize true" in preview_text(app),
                          "the plan with AllowLargerVolumeSize: " + preview_text(app), timeout=5)
             assert "bigger" not in w.rt.model.rds
+
+            # a failure part-way (after every node applied it): rolled back, said so
+            real = service.execute
+
+            async def failing(rt, plan, *, timeout, fail_at=None):  # type: ignore[no-untyped-def]
+                return await real(rt, plan, timeout=timeout, fail_at="apply")
+            monkeypatch.setattr(service, "execute", failing)
+            big_before = w.cluster.resource_facts("bigger")
+            await type_into(pilot, "confirm", "bigger")
+            await pilot.press("enter")
+            await settle(pilot, lambda: "Rolled back" in status_text(app), "the rollback",
+                         timeout=60)
+            assert _has_form(app)
+            assert "everything was undone" in preview_text(app)
+            assert "Adopt bigger failed" in _log(backend)
+            assert any("Adopt bigger failed" in (n.title or "") for n in app._notifications)
+            assert "bigger" not in w.rt.model.rds
+            assert not w.rt.model.resources_of_rd("bigger")
+            _untouched(w, "bigger")
+            assert w.cluster.resource_facts("bigger") == big_before
             await pilot.press("escape")
         await backend.close()
 
