@@ -64,5 +64,6 @@ def set_virtual_size(view: ScrollView, size: Size) -> None:
     view.set_reactive(Widget.virtual_size, size)
     if not view.container_size:  # hidden, never laid out: its first layout sizes it
         return
-    view._scroll_update(size)  # scrollbar visibility (may lay out), thumbs, scroll clamp
-    view.refresh()
+    # scrollbar visibility (may lay out), thumbs, scroll clamp; the caller repaints the
+    # lines that changed (no full refresh here: the resource list repaints only those)
+    view._scroll_update(size)

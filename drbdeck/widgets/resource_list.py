@@ -112,6 +112,9 @@ class ResourceList(ScrollView, can_focus=True):
         self._ctx = RowContext({}, g=self._g, clock=clock)
         self._ro = RowOrder()
         self._strips: dict[tuple[str, int], Strip] = {}
+        #: what each absolute line showed when last painted: (resource, k, cached strip,
+        #: cursor?); a tick refreshes only the visible lines whose entry would differ
+        self._painted: dict[int, tuple[str | None, int, Strip | None, bool]] = {}
         self._dirty: set[str] = set()
         self._all_dirty = False
         self._cursor: str | None = None
@@ -228,6 +231,7 @@ class ResourceList(ScrollView, can_focus=True):
             return blank(width, base)
         hit = self._ro.locate(line)
         if hit is None:
+            self._painted[line] = (None, 0, None, False)
             return blank(width, base)
         name, k = hit
         strip = self._strips.get((name, k))
@@ -236,6 +240,7 @@ class ResourceList(ScrollView, can_focus=True):
             strip = self._strip(row.lines[k]) if k < row.height \
                 else blank(0, base)
             self._strips[(name, k)] = strip
+        self._painted[line] = (name, k, strip, name == self._cursor)
         if strip.cell_length > width > 1:  # cut: say so instead of hiding it
             strip = Strip.join([strip.crop(0, width - 1),
                                 Strip([Segment(self._g.ellipsis, base)], 1)])
@@ -383,7 +388,12 @@ class ResourceList(ScrollView, can_focus=True):
             row = build_row(name, self._ctx)
             self.rows_built += 1
             self._ro.rows[name] = row
-            for k in range(max(row.height, old.height if old else 0)):
+            # Keep the Strips of lines whose Text is unchanged (a resync moves only the
+            # bar line; the name/role/disk line stays): only changed lines repaint.
+            old_lines = old.lines if old is not None else []
+            for k in range(max(row.height, len(old_lines))):
+                if k < row.height and k < len(old_lines) and row.lines[k] == old_lines[k]:
+                    continue
                 self._strips.pop((name, k), None)
             if old is None or old.severity != row.severity or old.height != row.height:
                 moved.add(name)
@@ -396,18 +406,36 @@ class ResourceList(ScrollView, can_focus=True):
             else:
                 self._ro.reposition(moved)
             self._ordered(at)
-            self.refresh()
-            return
-        top = self.scroll_offset.y
-        bottom = top + self.scrollable_content_region.height
-        for name in changed:
-            i = self._ro.index.get(name)
-            if i is None:
-                continue
-            start = self._ro.starts[i]
-            n = self._ro.rows[name].height
-            if start < bottom and start + n > top:
-                self.refresh_lines(start, n)
+        self._refresh_changed_lines()
+
+    def _refresh_changed_lines(self) -> None:
+        """Refresh the visible lines that would paint differently from last time: another
+        (resource, line) there after a reorder, or that line's Strip dropped because its
+        Text changed. O(visible lines); unchanged lines are not repainted at all."""
+        top = int(self.scroll_offset.y)
+        height = self.scrollable_content_region.height
+        painted, strips, cursor = self._painted, self._strips, self._cursor
+        locate = self._ro.locate
+        run_start = -1
+        for line in range(top, top + height + 1):
+            if line < top + height:
+                hit = locate(line) if self._ro.order else None
+                if hit is None:
+                    now: tuple[str | None, int, Strip | None, bool] = (None, 0, None, False)
+                else:
+                    now = (hit[0], hit[1], strips.get(hit), hit[0] == cursor)
+                was = painted.get(line)
+                differs = was is None or was[0] != now[0] or was[1] != now[1] \
+                    or was[3] != now[3] or now[2] is None or was[2] is not now[2]
+                if differs and hit is None and was is not None and was[0] is None:
+                    differs = False  # blank then, blank now
+            else:
+                differs = False
+            if differs and run_start < 0:
+                run_start = line
+            elif not differs and run_start >= 0:
+                self.refresh_lines(run_start, line - run_start)
+                run_start = -1
 
     def _ordered(self, cursor_at: int | None = None) -> None:
         """After the order changed: new virtual height; keep the cursor on its resource,

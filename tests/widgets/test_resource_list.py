@@ -93,6 +93,40 @@ async def test_live_events_repaint_only_changed_rows_and_reorder() -> None:
         assert w.order == [r.name for r in sorted(rows, key=sort_key)]  # type: ignore[arg-type]
 
 
+async def test_progress_repaints_only_the_lines_that_changed() -> None:
+    """A resync step changes the bar line only: that line alone is refreshed (the name
+    line keeps its cached Strip); an event that changes nothing visible repaints nothing."""
+    states = demo_states(40)
+    app = list_app(states)
+    async with app.run_test(size=(80, 24)) as pilot:
+        w = app.query_one(ResourceList)
+        await pilot.pause(0.35)
+        refreshed: list[tuple[int, int]] = []
+        real = w.refresh_lines
+
+        def spy(y: int, n: int = 1) -> None:
+            refreshed.append((y, n))
+            real(y, n)
+
+        w.refresh_lines = spy  # type: ignore[method-assign]
+        before = w.row("res07")
+        assert before is not None and before.height >= 2
+        start = sum(w.row(n).height for n in w.order[:w.order.index("res07")])  # type: ignore[union-attr]
+        progress(states, "res07", "alpha", "charlie", NODES, 61.25)
+        await pilot.pause(0.35)
+        after = w.row("res07")
+        assert after is not None and after.height == before.height
+        changed = [k for k in range(after.height) if after.lines[k] != before.lines[k]]
+        assert 0 < len(changed) < after.height
+        lines = {y for y0, n in refreshed for y in range(y0, y0 + n)}
+        assert lines == {start + k for k in changed}
+        assert "61.2%" in _screen(app)
+        refreshed.clear()
+        w.mark_dirty("res12")  # rebuilt, but it looks the same
+        await pilot.pause(0.35)
+        assert refreshed == []
+
+
 async def test_new_and_removed_resources_and_mark_all() -> None:
     states = cluster(NODES, ["a", "b"])
     app = list_app(states)
