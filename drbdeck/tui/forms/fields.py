@@ -182,6 +182,7 @@ class MarkedCheckbox(Checkbox):
         return "X" if self.value else " "
 
     def watch_value(self) -> None:
+        super().watch_value()  # the -on class and the Changed message the forms listen to
         self.refresh()
 
 
