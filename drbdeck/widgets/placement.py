@@ -106,7 +106,6 @@ class PlacementMatrix(ScrollView, can_focus=True):
         self._styles: dict[str, Style] = {}
         self._memo: CellMemo = {}
         self._legend_cache: tuple[int, list[Text]] | None = None
-        self._last_shape: tuple[object, ...] = ()
         self._dirty: set[str] = set()
         self._all_dirty = False
         self.cursor_row = 0
@@ -298,7 +297,6 @@ class PlacementMatrix(ScrollView, can_focus=True):
         self._row_index = {n: i for i, n in enumerate(self._rows)}
         self._cols = matrix_nodes(self._model, self._states)
         self._link = {n: self._status(n) for n in self._cols}
-        self._last_shape = self._shape()
         self._memo.clear()
         longest = max((len(n) for n in self._rows), default=8)
         self._name_w = max(10, min(_MAX_NAME, longest) + 3)
@@ -326,7 +324,11 @@ class PlacementMatrix(ScrollView, can_focus=True):
         if self._all_dirty:
             self._all_dirty = False
             self._dirty.clear()
-            if self._shape() != self._last_shape:
+            # Compare the actual row and column lists, not their counts: a delete plus a
+            # create in the same tick keeps the counts (O(n log n), and mark_dirty() without
+            # a name is rare: a stream restart, a link change).
+            if (matrix_names(self._model, self._states) != self._rows
+                    or matrix_nodes(self._model, self._states) != self._cols):
                 self._rebuild()
             else:  # same resources and nodes (the common case): repaint the visible rows
                 self._refresh_changed_rows()  # whose inputs changed
@@ -370,14 +372,6 @@ class PlacementMatrix(ScrollView, can_focus=True):
                 continue
             self._cache.discard(name)
             self.refresh(Region(0, i - top + self._top, width, 1))
-
-    def _shape(self) -> tuple[object, ...]:
-        """Cheap fingerprint of the row and column sets (counts per node and model)."""
-        m = self._model
-        return (
-            (len(m.rds), len(m.nodes), len(m.resources)) if m is not None else None,
-            tuple((n, len(st.resources)) for n, st in self._states.items()),
-        )
 
     def _exists(self, name: str) -> bool:
         if self._model is not None and name in self._model.rds:

@@ -120,6 +120,14 @@ async def test_mark_dirty_without_a_name() -> None:
         w.mark_dirty()
         await pilot.pause(0.35)
         assert w.rows == ["a", "b", "c"]
+        # a delete and a create in the same tick on every node: same counts, other rows
+        for st in states.values():
+            st.feed("destroy resource name:a")
+            st.feed("create resource name:d role:Secondary")
+        w.mark_dirty()
+        await pilot.pause(0.35)
+        assert w.rows == ["b", "c", "d"]
+        assert any(ln[2:].split()[:1] == ["d"] for ln in _lines(app))
 
 
 async def test_click_moves_cursor_and_double_click_selects() -> None:
