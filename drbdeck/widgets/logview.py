@@ -39,6 +39,9 @@ LEVELS = ("debug", "info", "warn", "error")
 _LEVEL_STYLE = {"debug": STYLE["dim"], "info": "", "warn": STYLE["warn"],
                 "error": STYLE["alert"]}
 _LEVEL_WORD = {"debug": "debug", "info": "info ", "warn": "WARN ", "error": "ERROR"}
+#: the other spellings in use (Python logging's, the console's state watcher's "warning")
+_LEVEL_ALIAS = {"warning": "warn", "err": "error", "critical": "error", "fatal": "error",
+                "notice": "info"}
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SECRET = re.compile(
@@ -87,6 +90,13 @@ def command_entry_line(entry: CommandLogEntry, secrets: Iterable[str] = ()) -> L
         parts.append("stderr: " + entry.stderr_tail)
     text = redact(" | ".join(parts), secrets)
     return LogLine(entry.timestamp, entry.node, text, "info" if entry.ok else "error")
+
+
+def _level(level: object) -> str:
+    """The level as one of :data:`LEVELS` when it is a known spelling (so "warning" shows
+    as WARN, not a five-column cut "warni"); other words pass through lower-cased."""
+    word = str(level).lower()
+    return _LEVEL_ALIAS.get(word, word)
 
 
 def _clean(text: str) -> str:
@@ -299,7 +309,8 @@ class LogView(ScrollView, can_focus=True):
             stamp = time.strftime(fmt, time.localtime(ln.time))
         except (OverflowError, ValueError, OSError, TypeError):
             stamp = "??:??:??"
-        word = _LEVEL_WORD.get(ln.level, f"{str(ln.level)[:5]:<5}")
+        level = _level(ln.level)
+        word = _LEVEL_WORD.get(level, f"{level[:5]:<5}")
         return stamp, f"{_clean(str(ln.source))[:12]:<12}", word
 
     def _line_width(self, ln: LogLine) -> int:
@@ -308,12 +319,13 @@ class LogView(ScrollView, can_focus=True):
 
     def _format(self, ln: LogLine) -> Text:
         stamp, source, word = self._parts(ln)
-        style = _LEVEL_STYLE.get(ln.level, "")
+        level = _level(ln.level)
+        style = _LEVEL_STYLE.get(level, "")
         t = Text(no_wrap=True)
         t.append(stamp + " ", STYLE["dim"])
         t.append(source + " ", "bold")
         t.append(word + " ", style)
-        t.append(_clean(str(ln.text)), style if ln.level == "error" else "")
+        t.append(_clean(str(ln.text)), style if level == "error" else "")
         return t
 
     def _update_size(self) -> None:

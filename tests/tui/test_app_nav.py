@@ -317,3 +317,23 @@ async def test_accept_key_hidden_when_readonly_or_not_waiting(tmp_path: Path) ->
         app.push_screen(NodeScreen(backend, "alpha"))
         await pilot.pause()
         assert "accept_key" not in _keys(app)
+
+
+async def test_log_follows_the_tail_when_first_shown(tmp_path: Path) -> None:
+    """Lines logged before the Log view was ever shown: opening it shows the newest ones
+    (it follows the tail), and the level column says WARN, not a cut "warni"."""
+    app, backend = await _app(tmp_path)
+    for i in range(200):
+        backend.event_log.add(f"early line {i:03d}", source="test")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.4)
+        backend.event_log.add("last line", source="test", level="warning")
+        await pilot.pause(0.4)
+        await pilot.press("4")
+        await pilot.pause(0.4)
+        view = app.log_pane.view
+        assert view.following
+        shown = [view.render_line(y).text for y in range(view.scrollable_content_region.height)]
+        assert "last line" in shown[-1] and "WARN" in shown[-1]
+        assert not any("early line 000" in s for s in shown)
+        assert not any("warni" in s for s in shown)
