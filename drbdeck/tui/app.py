@@ -58,15 +58,9 @@ class DrbdeckApp(App[int]):
 
     CSS_PATH = "app.tcss"
     BINDINGS = [c.binding() for c in COMMANDS]  # noqa: RUF012
-    WIDGET_HELP = {  # noqa: RUF012
-        "ResourceList": "Every resource, problems first: one line when healthy, expanded "
-        "when degraded (disk states per node and volume, connections, quorum, and a resync "
-        "bar with %, speed and ETA). ★ marks where it is Primary; ⊘ marks nodes that stopped "
-        "answering (their state is stale). p shows problems only; Enter opens the resource.",
-        "PlacementMatrix": "Resources × nodes: ● diskful, ○ diskless, ◇ tie-breaker, ★ "
-        "Primary, syncing %, ✗ problem. Arrows move (both ways); Enter opens the resource.",
-        "LogView": LogPane.HELP,
-    }
+    #: help texts that override a widget's own ``HELP`` (class name → text): the console's
+    #: log says which logs it merges; the widgets carry their own texts otherwise
+    WIDGET_HELP = {"LogView": LogPane.HELP}  # noqa: RUF012
 
     def __init__(self, backend: Any, *, readonly: bool = False, chaos: Any = None,
                  title: str = "drbdeck", clock: Callable[[], float] = time.time) -> None:

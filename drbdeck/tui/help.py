@@ -23,11 +23,11 @@ from drbdeck.tui.keys import KeyEntry, active_keys
 
 def focused_help(screen: Screen[Any]) -> tuple[str, str]:
     """(title, text) of the nearest ``HELP`` from the focused widget up to the screen;
-    the app's ``WIDGET_HELP`` (class name → text) covers widgets without one."""
+    the app's ``WIDGET_HELP`` (class name → text) overrides a widget's own text."""
     extra = getattr(screen.app, "WIDGET_HELP", {})
     node: Any = screen.focused or screen
     while node is not None:
-        text = getattr(node, "HELP", None) or extra.get(type(node).__name__)
+        text = extra.get(type(node).__name__) or getattr(node, "HELP", None)
         if isinstance(text, str) and text:
             return type(node).__name__, text
         node = node.parent

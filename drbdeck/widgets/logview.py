@@ -126,6 +126,12 @@ class LogView(ScrollView, can_focus=True):
 
     FLUSH_HZ: ClassVar[float] = 4.0
 
+    #: "What am I looking at" for a `?` help screen (an app may say more about its log).
+    HELP: ClassVar[str | None] = (
+        "A log, newest at the bottom; it follows new lines until you scroll up (End "
+        "follows again). / filters by text (case-insensitive, source or message); a "
+        "leading ! shows the lines without it.")
+
     def __init__(
         self,
         *,

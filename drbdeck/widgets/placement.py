@@ -72,6 +72,11 @@ class PlacementMatrix(ScrollView, can_focus=True):
 
     REPAINT_HZ: ClassVar[float] = 4.0
 
+    #: "What am I looking at" for a `?` help screen.
+    HELP: ClassVar[str | None] = (
+        "Resources × nodes: ● diskful, ○ diskless, ◇ tie-breaker, ★ Primary, syncing %, "
+        "✗ problem. Arrows move (both ways); Enter opens the resource.")
+
     show_legend: reactive[bool] = reactive(True)
 
     class Selected(Message):

@@ -81,6 +81,13 @@ class ResourceList(ScrollView, can_focus=True):
     #: Repaint rate of the live view (Hz); events in between are coalesced.
     REPAINT_HZ: ClassVar[float] = 4.0
 
+    #: "What am I looking at" for a `?` help screen.
+    HELP: ClassVar[str | None] = (
+        "Every resource, problems first: one line when healthy, expanded when degraded "
+        "(disk states per node and volume, connections, quorum, and a resync bar with %, "
+        "speed and ETA). ★ marks where it is Primary; ⊘ marks nodes that stopped answering "
+        "(their state is stale). p shows problems only; Enter opens the resource.")
+
     problems_only: reactive[bool] = reactive(False)
 
     class Selected(Message):

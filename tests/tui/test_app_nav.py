@@ -207,6 +207,7 @@ async def test_help_for_focused_widget(tmp_path: Path) -> None:
         await pilot.press("1", "question_mark")
         await pilot.pause()
         assert app.screen.help_title == "ResourceList"
+        assert "problems first" in app.screen.help_text  # the widget's own HELP
         assert "toggle_problems" in {e.action for e in app.screen.entries}
 
 
@@ -337,3 +338,16 @@ async def test_log_follows_the_tail_when_first_shown(tmp_path: Path) -> None:
         assert "last line" in shown[-1] and "WARN" in shown[-1]
         assert not any("early line 000" in s for s in shown)
         assert not any("warni" in s for s in shown)
+
+
+async def test_help_texts_of_placement_and_log(tmp_path: Path) -> None:
+    app, _ = await _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3", "question_mark")
+        await pilot.pause()
+        assert app.screen.help_title == "PlacementMatrix"
+        assert "diskful" in app.screen.help_text
+        await pilot.press("escape", "4", "question_mark")
+        await pilot.pause()
+        assert app.screen.help_title == "LogView"
+        assert app.screen.help_text == app.log_pane.HELP  # the console's text wins
