@@ -63,18 +63,26 @@ class ProcModel:
         ]
         return "".join(f"{k + ':':<16}{v:>8} kB\n" for k, v in rows).encode()
 
+    def _load_integral(self) -> float:
+        """∫ load dt from boot: the CPU counters are integrals of a busy *rate*, so they
+        only grow (a counter scaled by the current load went backwards when the load
+        fell, and the console showed "cpu ?")."""
+        t, s = self._elapsed(), self._seed
+        return 0.4 * t + 18.0 * (math.cos(s) - math.cos(t / 60 + s)) + 0.7 * (1 - math.cos(t / 7))
+
     def stat(self) -> bytes:
         t = self._elapsed()
         total = int(t * _HZ)
-        busy = self._load() / _CPUS
+        busy_integral = self._load_integral() / _CPUS * 0.2  # CPU-seconds from the load
         lines = []
         cpus = []
         for i in range(_CPUS):
-            user = int(total * (0.08 + 0.02 * i / _CPUS) + t * _HZ * busy * 0.2)
+            user = int(_HZ * (t * (0.08 + 0.02 * i / _CPUS) + busy_integral))
             system = int(total * 0.03)
             iowait = int(total * 0.005)
-            idle = max(0, total - user - system - iowait)
-            cpus.append((user, 0, system, idle, iowait, 0, int(total * 0.001), 0, 0, 0))
+            irq = int(total * 0.001)
+            idle = max(0, total - user - system - iowait - irq)
+            cpus.append((user, 0, system, idle, iowait, 0, irq, 0, 0, 0))
         agg = tuple(sum(c[k] for c in cpus) for k in range(10))
         lines.append("cpu  " + " ".join(map(str, agg)))
         lines += [f"cpu{i} " + " ".join(map(str, c)) for i, c in enumerate(cpus)]

@@ -213,3 +213,24 @@ def test_res_files_never_show_the_secret() -> None:
     text = 'net {\n    cram-hmac-alg sha1;\n    shared-secret     "s3cr:et x";\n}\n'
     out = redact(text)
     assert "s3cr" not in out and 'shared-secret     "‹redacted›";' in out
+
+
+def test_emulated_proc_stat_gives_a_cpu_figure_at_every_poll() -> None:
+    """The Nodes view showed "cpu ?" on emulated nodes: their /proc/stat busy counter went
+    backwards at times. It must only grow, and every pair of polls gives a percentage."""
+    from drbdeck.collectors.hostmetrics import cpu_percent, parse_proc_dump
+    from drbdeck.emulator.seed import ProcModel
+
+    now = [0.0]
+    for name in ("alpha", "bravo", "charlie", "delta"):
+        proc = ProcModel(name, clock=lambda: now[0])
+        prev = None
+        now[0] = 0.0
+        for _ in range(400):  # 400 polls, 2 s apart: 13 minutes of emulated time
+            now[0] += 2.0
+            text = b"".join((proc.loadavg(), proc.meminfo(), proc.stat(), proc.net_dev()))
+            cur = parse_proc_dump(text.decode())
+            if prev is not None:
+                pct = cpu_percent(prev, cur)
+                assert pct is not None and 0.0 < pct < 100.0, (name, now[0], pct)
+            prev = cur
