@@ -53,8 +53,15 @@ class NodesTable(DataTable[Text]):
         self._dirty = True
 
     def _tick(self) -> None:
+        if not self.display:  # another view is shown: a DataTable update costs a repaint
+            return  # (and a layout when a column widens); caught up in on_show
         now = self._clock()
         if self._dirty or now - self._last_full >= AGE_REFRESH_S:
+            self.refresh_rows()
+
+    def on_show(self) -> None:
+        """Shown again (view 2): bring it up to date at once, not on the next tick."""
+        if self._dirty or self._clock() - self._last_full >= AGE_REFRESH_S:
             self.refresh_rows()
 
     @property
