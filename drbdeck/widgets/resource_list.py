@@ -381,6 +381,8 @@ class ResourceList(ScrollView, can_focus=True):
         dirty, self._dirty = self._dirty, set()
         moved: set[str] = set()
         changed: list[str] = []
+        top = int(self.scroll_offset.y)
+        bottom = top + self.scrollable_content_region.height
         for name in dirty:
             old = self._ro.rows.get(name)
             if not self._exists(name):
@@ -395,11 +397,17 @@ class ResourceList(ScrollView, can_focus=True):
             row = build_row(name, self._ctx)
             self.rows_built += 1
             self._ro.rows[name] = row
-            # Keep the Strips of lines whose Text is unchanged (a resync moves only the
-            # bar line; the name/role/disk line stays): only changed lines repaint.
-            old_lines = old.lines if old is not None else []
-            for k in range(max(row.height, len(old_lines))):
-                if k < row.height and k < len(old_lines) and row.lines[k] == old_lines[k]:
+            # On screen, keep the Strips of lines whose Text is unchanged (a resync moves
+            # only the bar line; the name/role/disk line stays): only changed lines
+            # repaint. Off screen, drop them: comparing would build Text nobody shows.
+            old_h = old.height if old is not None else 0
+            i = self._ro.index.get(name)
+            start = self._ro.starts[i] if i is not None else -1
+            keep = old is not None and old.built and start >= 0 \
+                and start < bottom and start + old_h > top
+            old_lines = old.lines if keep and old is not None else []
+            for k in range(max(row.height, old_h)):
+                if keep and k < row.height and k < old_h and row.lines[k] == old_lines[k]:
                     continue
                 self._strips.pop((name, k), None)
             if old is None or old.severity != row.severity or old.height != row.height:

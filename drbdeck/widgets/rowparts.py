@@ -78,6 +78,11 @@ class Row:
         self.height = height if height is not None else len(lines or ())
 
     @property
+    def built(self) -> bool:
+        """True once :attr:`lines` exist (the row was painted or asked for its lines)."""
+        return self._lines is not None
+
+    @property
     def lines(self) -> list[Text]:
         if self._lines is None:
             try:
