@@ -57,8 +57,11 @@ def pane(tmp_path: Path) -> Iterator[Pane]:
     state = tmp_path / "demo"
     cmd = [sys.executable, "-m", "drbdeck.cli.main", "demo", "--state-dir", str(state),
            "--listen", "127.0.0.1:0"]
+    # COLUMNS/LINES from the test process (pytest's plugins export 80x24) would win over
+    # the pane's real size in Textual, and the toasts would wrap differently
     subprocess.run([tmux, "new-session", "-d", "-s", session, "-x", "100", "-y", "30",
-                    f"cd {shlex.quote(str(ROOT))} && exec {shlex.join(cmd)}"], check=True)
+                    f"cd {shlex.quote(str(ROOT))} && exec env -u COLUMNS -u LINES "
+                    f"{shlex.join(cmd)}"], check=True)
     p = Pane(tmux, session)
     p.state = state  # type: ignore[attr-defined]
     try:
@@ -144,9 +147,12 @@ def test_create_a_resource_with_auto_place_and_see_it_uptodate(pane: Pane) -> No
 def test_sigterm_closes_the_demo_and_its_emulator(pane: Pane) -> None:
     pane.wait("the demo cluster on screen", lambda s: "Primary@alpha" in s, timeout=40)
     state = pane.state  # type: ignore[attr-defined]
-    demo = subprocess.run(["pgrep", "-f", f"cli.main demo --state-dir {state}"],
-                          capture_output=True, text=True, check=False).stdout.split()
-    assert len(demo) == 1 and emulators(state)
+    # the pane's own process is the demo (exec); pgrep would also match the tmux server,
+    # whose command line holds the demo's when this session started it
+    demo = subprocess.run([pane.tmux, "display", "-p", "-t", pane.session, "#{pane_pid}"],
+                          capture_output=True, text=True, check=True).stdout.split()
+    assert len(demo) == 1 and "cli.main" in Path(f"/proc/{demo[0]}/cmdline").read_text()
+    assert emulators(state)
     subprocess.run(["kill", "-TERM", demo[0]], check=True)
     deadline = time.monotonic() + 15
     while (_alive(demo[0]) or emulators(state)) and time.monotonic() < deadline:
