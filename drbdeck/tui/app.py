@@ -283,6 +283,9 @@ class DrbdeckApp(App[int]):
             ctx = {"rd": rsc, "node": node}
         elif kind == "storage-pool":
             ctx = {"node": node}
+        elif kind == "adopt":  # only a resource drbdeck does not manage yet is preset
+            managed = rsc is not None and rsc in self.backend.model.rds
+            ctx = {"node": node, "resource": None if managed else rsc}
         elif kind == "property":
             if rsc is not None and node is not None:
                 ctx = {"target": "resource", "rd": rsc, "node": node}

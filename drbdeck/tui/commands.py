@@ -77,6 +77,9 @@ COMMANDS: tuple[Command, ...] = (
     _form("a", "add-replica", "Add replica", "Add a replica of a resource on a node", _RSC),
     _form("r", "remove-replica", "Remove replica", "Remove a replica of a resource from a "
           "node", _RSC),
+    _form("A", "adopt", "Adopt", "Adopt a hand-made DRBD resource running on the nodes "
+          "(no disconnect, no resync; shows the plan first)",
+          frozenset(VIEWS) | {"detail", "node"}),
     _form("e", "property", "Property", "Set or delete a property (keys from the whitelist)"),
     Command("delete,ctrl+d", "delete", "Delete", "Delete the selected object (asks for a "
             "typed confirmation)", frozenset({"resources", "nodes", "placement", "detail",

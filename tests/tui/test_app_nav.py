@@ -351,3 +351,17 @@ async def test_help_texts_of_placement_and_log(tmp_path: Path) -> None:
         await pilot.pause()
         assert app.screen.help_title == "LogView"
         assert app.screen.help_text == app.log_pane.HELP  # the console's text wins
+
+
+async def test_adopt_form_opens_from_its_key(tmp_path: Path) -> None:
+    """``A`` opens the adoption form; a managed resource under the cursor is not preset
+    (only a resource drbdeck does not manage yet can be adopted)."""
+    app, _ = await _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        assert "form('adopt')" in _keys(app)
+        assert app.resource_list.cursor_resource in app.backend.model.rds
+        await pilot.press("A")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "AdoptForm"
+        assert "resource" not in app.screen.context
