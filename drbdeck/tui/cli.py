@@ -23,6 +23,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -106,12 +107,27 @@ def _quiet_logging(log_file: Path | None) -> None:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
 
 
+#: Seconds a console asked to stop by SIGTERM/SIGHUP gets before it leaves hard.
+EXIT_GRACE_S = 5.0
+
+
 async def _run_app(app: Any) -> int:
+    """Run the app; SIGTERM/SIGHUP ask it to exit and, should Textual's shutdown hang
+    (after a hang-up it can block for ever flushing to the dead terminal), leave hard
+    after :data:`EXIT_GRACE_S`. Leaving hard is safe for the store: every API call is its
+    own committed SQLite transaction (the SIGKILL test proves the DB stays intact)."""
     loop = asyncio.get_running_loop()
     installed = []
+
+    def stop(sig: int) -> None:
+        app.exit()
+        timer = threading.Timer(EXIT_GRACE_S, os._exit, (128 + sig,))
+        timer.daemon = True
+        timer.start()
+
     for sig in (signal.SIGTERM, signal.SIGHUP):
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, app.exit)
+            loop.add_signal_handler(sig, stop, sig)
             installed.append(sig)
     try:
         await app.run_async()
