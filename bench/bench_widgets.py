@@ -8,8 +8,8 @@ ResourceList with 10,000 resources × 3 nodes, headless at 160×50:
 PlacementMatrix with 2,000 resources × 200 nodes: first paint, a cursor sweep, and a
 4 Hz tick after ``mark_dirty()`` without a name (the console's call) with 50 changes.
 
-The machine is shared (other helpers' tests run concurrently): figures are noisy upper
-bounds; the JSON says so in ``"note"``.
+Figures taken on a busy machine are noisy upper bounds: the JSON carries the load
+average so a reader can tell.
 """
 
 from __future__ import annotations
@@ -142,8 +142,8 @@ def main() -> None:
         "placement_matrix": asyncio.run(bench_matrix()),
         "loadavg_1m": round(load[0], 2),
         "cpus": os.cpu_count(),
-        "note": "headless Textual run_test; measured on a shared 2-core machine under load "
-                "from other helpers' work: figures are noisy upper bounds",
+        "note": "headless Textual run_test; compare loadavg_1m: figures from a busy "
+                "machine are noisy upper bounds",
     }
     print(json.dumps(out, indent=2))
 
