@@ -32,12 +32,8 @@ from drbdeck.tui.views.logpane import LogPane
 from drbdeck.tui.views.nodes import NodesTable
 from drbdeck.tui.views.summary import cluster_summary
 from drbdeck.widgets.glyphs import STYLE
+from drbdeck.widgets.placement import PlacementMatrix
 from drbdeck.widgets.resource_list import ResourceList
-
-try:
-    from drbdeck.widgets.placement import PlacementMatrix
-except ImportError:  # a widgets package without the matrix: a plain stand-in
-    from drbdeck.tui.views.fallbacks import FallbackPlacement as PlacementMatrix  # type: ignore
 
 log = logging.getLogger(__name__)
 SUMMARY_S = 1.0
@@ -45,11 +41,10 @@ WIDE = 110  # columns from which the header lists every view
 
 
 def _forms() -> Any:
-    """The forms package, or None when it is not installed (then no form keys)."""
-    try:
-        from drbdeck.tui import forms
-    except ImportError:
-        return None
+    """The forms package, imported when the app is built (it pulls in the controller's
+    validation and preview modules, which a plain ``import drbdeck.tui.app`` need not)."""
+    from drbdeck.tui import forms
+
     return forms
 
 

@@ -84,45 +84,20 @@ def _cli_hint(url: str | None) -> str:
             else f" · CLI: drbdeck --controllers {addr} r l")
 
 
-def _console_class() -> tuple[type[App[Any]] | None, Any]:
-    """The real console and its in-process backend, or ``(None, None)`` without them."""
-    try:
-        from drbdeck.tui.app import DrbdeckApp
-        from drbdeck.tui.backend import InProcessBackend
-    except ImportError as exc:
-        log.info("console not available (%s): using the demo's plain screen", exc)
-        return None, None
-    return DrbdeckApp, InProcessBackend
-
-
 def build_app(session: DemoSession, *, title: str = "drbdeck demo") -> App[Any]:
-    """The console (or the stand-in) on ``session``; call after ``session.prepare()``."""
-    base, backend_cls = _console_class()
-    app: App[Any]
-    if base is not None:
-        cls = type("DemoConsole", (_DemoHooks, base), {"__module__": base.__module__})
-        backend = backend_cls(session.runtime)
-        app = cls(backend, chaos=session.chaos, title=title)
-        sink = _event_log_sink(backend)
-    else:
-        from drbdeck.tui.demo_fallback import DemoFallbackApp
+    """The console on ``session``; call after ``session.prepare()``."""
+    from drbdeck.tui.app import DrbdeckApp
+    from drbdeck.tui.backend import InProcessBackend
 
-        cls = type("DemoConsole", (_DemoHooks, DemoFallbackApp),
-                   {"__module__": DemoFallbackApp.__module__})
-        app = cls(session.runtime, chaos=session.chaos, title=title)
-
-        def sink(e: LogEntry) -> None:
-            if app.is_running:
-                app.log_line(_stamp(e), e.level)  # type: ignore[attr-defined]
+    cls = type("DemoConsole", (_DemoHooks, DrbdeckApp), {"__module__": DrbdeckApp.__module__})
+    backend = InProcessBackend(session.runtime)
+    app: App[Any] = cls(backend, chaos=session.chaos, title=title)
+    sink = _event_log_sink(backend)
     app.demo_session = session  # type: ignore[attr-defined]
     for e in list(session.narration):
         sink(e)
     session.listeners.append(sink)
     return app
-
-
-def _stamp(e: LogEntry) -> str:
-    return time.strftime("%H:%M:%S ", time.localtime(e.time)) + e.text
 
 
 def _event_log_sink(backend: Any) -> Any:

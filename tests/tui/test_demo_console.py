@@ -110,29 +110,6 @@ async def test_chaos_error_keeps_the_menu_open_with_the_reason(tmp_path: Path) -
         await session.close()
 
 
-async def test_plain_screen_when_the_console_is_absent(tmp_path: Path, monkeypatch) -> None:
-    """Without drbdeck.tui.app the demo still shows its resources and the chaos menu."""
-    import drbdeck.tui.demo_app as demo_app
-
-    monkeypatch.setattr(demo_app, "_console_class", lambda: (None, None))
-    session = DemoSession(DemoOptions(state_dir=tmp_path / "demo", rest=None))
-    try:
-        session.prepare()
-        app = build_app(session)
-        async with app.run_test(size=(80, 24)) as pilot:
-            await until(pilot, "set-up done", lambda: session.setup is not None
-                        and session.setup.done.is_set(), 60)
-            summary = app.query_one("#summary")
-            # the degraded one marked, the Primary shown (each node's events2 catches up)
-            await until(pilot, "resources listed", lambda: "! logs" in str(summary.render())
-                        and "alpha:P/UpToDate" in str(summary.render()))
-            assert "ONLINE" in str(summary.render())
-            await pilot.press("x")
-            await until(pilot, "chaos menu open", lambda: isinstance(app.screen, ChaosScreen))
-    finally:
-        await session.close()
-
-
 async def test_setup_failure_is_narrated_not_raised(tmp_path: Path) -> None:
     session = DemoSession(DemoOptions(state_dir=tmp_path / "demo", rest=None))
     try:

@@ -19,12 +19,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from drbdeck.collectors.hostmetrics import PROC_ARGV
-
-try:
-    from drbdeck.widgets.logview import LogView, command_entry_line
-except ImportError:  # a widgets package without the log view: a slower stand-in
-    from drbdeck.tui.views.fallbacks import FallbackLogView as LogView  # type: ignore[assignment]
-    from drbdeck.tui.views.logcompat import command_entry_line  # type: ignore[assignment]
+from drbdeck.widgets.logview import LogView, command_entry_line
 
 _METRICS_ARGV = tuple(PROC_ARGV)
 
