@@ -66,8 +66,7 @@ class Cluster:
             raise ValueError(f"port_base: {port_base} leaves no room for {len(names)} ports")
         sd = StateDir(state_dir)
         sd.ensure()
-        net_cls = network_class()
-        network = net_cls(default_rate_kib_s=sync_rate_kib) if net_cls is not None else None
+        network = network_class()(default_rate_kib_s=sync_rate_kib)
         self = cls(sd, host, network)
         client_key = sd.client_key()
         authorized = client_key.export_public_key().decode()

@@ -90,13 +90,7 @@ class EmulatedNode:
         """Boot: a fresh DRBD kernel, then the SSH server on the same port and host key."""
         if self._acceptor is not None:
             raise NodeStateError(f"node {self.name} is already running")
-        cls = kernel_class()
-        if cls is not None:
-            try:
-                self._kernel = cls(self)
-            except Exception:
-                log.exception("DRBD kernel of %s failed to start", self.name)
-                self._kernel = None
+        self._kernel = kernel_class()(self)
         self._acceptor = await listen(self, self.host, self.port, self.host_key,
                                       self.authorized_keys)
         self.port = self._acceptor.get_port()
