@@ -15,13 +15,8 @@ import logging
 import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from drbdeck.config import Config
-
-if TYPE_CHECKING:
-    from drbdeck.backend.controller.operations import Operations
-    from drbdeck.backend.controller.store import Store
 
 DEFAULT_LISTEN = "127.0.0.1:3370"
 EXIT_USAGE = 2
@@ -63,43 +58,22 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _runtime(store: Store, config: Config) -> tuple[Any, Operations]:
-    """The controller runtime (node links, reconcilers, observed state) when it is part of
-    this installation, else the bare operations facade (REST over the store only)."""
-    from drbdeck.backend.controller.operations import Operations
-
-    try:
-        from drbdeck.backend.runtime.runtime import ControllerRuntime
-    except ImportError:
-        log.warning("controller runtime not available: serving the store without nodes")
-        return None, Operations(store)
-    rt = ControllerRuntime(store, config)
-    return rt, rt.ops
-
-
 async def serve(db: Path, host: str, port: int, config: Config,
                 ready: asyncio.Event | None = None) -> int:
     """Run until SIGINT/SIGTERM; returns the exit code."""
     from drbdeck.backend.controller.store import Store, StoreError
-    from drbdeck.backend.rest import Broadcaster, bound_port, create_app, start
-    from drbdeck.backend.rest.feed import EventFeed
+    from drbdeck.backend.rest import bound_port, start
+    from drbdeck.backend.rest.wiring import runtime_app
+    from drbdeck.backend.runtime.runtime import ControllerRuntime
 
     try:
         store = Store(db)
     except (StoreError, OSError) as exc:
         print(f"drbdeck controller: --db {db}: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    events = Broadcaster()
-    feed = None
     try:
-        runtime, ops = _runtime(store, config)
-        if runtime is not None:
-            feed = EventFeed(runtime, events)
-            ops.on_change.append(feed.sync)
-            app = create_app(ops, observed=runtime.observe, node_status=runtime.node_status,
-                             events=events)
-        else:
-            app = create_app(ops, events=events)
+        runtime = ControllerRuntime(store, config)
+        app, feed = runtime_app(runtime)
         try:
             runner = await start(app, host, port)
         except OSError as exc:
@@ -110,10 +84,8 @@ async def serve(db: Path, host: str, port: int, config: Config,
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        if runtime is not None:
-            await runtime.start()
-        if feed is not None:
-            feed.sync()
+        await runtime.start()
+        feed.sync()
         print(f"drbdeck controller: REST API on http://{host}:{bound_port(runner)} "
               f"(db {db})", flush=True)
         if ready is not None:
@@ -124,10 +96,8 @@ async def serve(db: Path, host: str, port: int, config: Config,
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
             await runner.cleanup()
-            if feed is not None:
-                feed.close()
-            if runtime is not None:
-                await runtime.stop()
+            feed.close()
+            await runtime.stop()
         return 0
     finally:
         store.close()

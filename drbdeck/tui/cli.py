@@ -154,8 +154,8 @@ async def run_remote(url: str, readonly: bool) -> int:
 async def run_inprocess(db: Path, listen: tuple[str, int] | None, config: Config,
                         readonly: bool) -> int:
     from drbdeck.backend.controller.store import Store, StoreError
-    from drbdeck.backend.rest import Broadcaster, bound_port, create_app, start
-    from drbdeck.backend.rest.feed import EventFeed
+    from drbdeck.backend.rest import bound_port, start
+    from drbdeck.backend.rest.wiring import runtime_app
     from drbdeck.backend.runtime.runtime import ControllerRuntime
     from drbdeck.tui.app import DrbdeckApp
     from drbdeck.tui.backend import InProcessBackend
@@ -166,15 +166,11 @@ async def run_inprocess(db: Path, listen: tuple[str, int] | None, config: Config
         print(f"{PROG}: --db {db}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     rt = ControllerRuntime(store, config)
-    events = Broadcaster()
-    feed = EventFeed(rt, events)
-    rt.ops.on_change.append(feed.sync)
+    rest, feed = runtime_app(rt)
     runner = None
     try:
         where = "no REST"
         if listen is not None:
-            rest = create_app(rt.ops, observed=rt.observe, node_status=rt.node_status,
-                              events=events)
             try:
                 runner = await start(rest, *listen)
             except OSError as exc:

@@ -133,15 +133,10 @@ class DemoSession:
         await self.start()
 
     async def _start_rest(self, host: str, port: int) -> None:
-        from drbdeck.backend.rest import Broadcaster, bound_port, create_app, start
-        from drbdeck.backend.rest.feed import EventFeed
+        from drbdeck.backend.rest import bound_port, start
+        from drbdeck.backend.rest.wiring import runtime_app
 
-        rt = self.runtime
-        events = Broadcaster()
-        feed = EventFeed(rt, events)
-        rt.ops.on_change.append(feed.sync)
-        app = create_app(rt.ops, observed=rt.observe, node_status=rt.node_status,
-                         events=events)
+        app, feed = runtime_app(self.runtime)
         try:
             runner = await start(app, host, port)
         except OSError as exc:
