@@ -66,6 +66,11 @@ class MemoryFS:
             raise self._enoent(p)
         return f.size
 
+    def used_bytes(self) -> int:
+        """Bytes the files take: their full sizes, holes included — an emulated node
+        reserves a file pool's backing file whole, as a thick FILE pool intends."""
+        return sum(f.size for f in self._files.values())
+
     def mtime(self, path: str) -> float:
         f = self._files.get(norm(path))
         return f.mtime if f else self._clock()

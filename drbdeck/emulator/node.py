@@ -15,6 +15,7 @@ from typing import Any
 import asyncssh
 
 from drbdeck.emulator import builtins as _builtins  # noqa: F401 - registers commands
+from drbdeck.emulator import df as _df  # noqa: F401 - registers df
 from drbdeck.emulator import lvm_cmds as _lvm_cmds  # noqa: F401 - registers commands
 from drbdeck.emulator.core import BlockDevice
 from drbdeck.emulator.drbd_glue import kernel_class, register_commands

@@ -36,7 +36,18 @@ def parse_df(text: str) -> tuple[int, int] | None:
 
 
 async def _df(link: NodeLink, directory: str) -> tuple[int, int] | None:
+    """The free/total KiB of the filesystem holding ``directory``.
+
+    The pool's directory is created first (``mkdir -p``): creating a FILE pool means "keep
+    volumes here", and ``df`` of a directory that does not exist yet would leave the pool
+    without figures — so auto-place would never choose it and nothing would ever create
+    the directory."""
     try:
+        made = await link.run(["mkdir", "-p", directory])
+        if not made.ok:
+            log.info("%s: mkdir -p %s failed: %s", link.node, directory,
+                     made.stderr_text.strip())
+            return None
         res = await link.run(["df", "-kP", directory])
     except (SatelliteError, ValueError) as exc:
         log.info("%s: df %s failed: %s", link.node, directory, exc)
