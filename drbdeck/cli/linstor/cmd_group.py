@@ -13,12 +13,9 @@ from typing import Any
 
 from drbdeck.cli.linstor.cmd_definitions import int_in, size_kib
 from drbdeck.cli.linstor.request import Request, props_change, query, seg
+from drbdeck.cli.linstor.selectfilter import aux_name, common_filter
 from drbdeck.cli.linstor.spec import Command, Group
 from drbdeck.cli.linstor.tables import render_table
-
-
-def _aux(key: str) -> str:
-    return key if key.startswith("Aux/") else "Aux/" + key
 
 
 def _configure_filter(p: argparse.ArgumentParser) -> None:
@@ -33,15 +30,7 @@ def select_filter(a: argparse.Namespace) -> dict[str, Any]:
     sf: dict[str, Any] = {}
     if a.place_count is not None:
         sf["place_count"] = a.place_count
-    if a.diskless_on_remaining is not None:
-        sf["diskless_on_remaining"] = a.diskless_on_remaining
-    if a.storage_pool is not None:
-        sf["storage_pool_list"] = a.storage_pool
-    if a.replicas_on_same is not None:
-        sf["replicas_on_same"] = [_aux(x) for x in a.replicas_on_same]
-    if a.replicas_on_different is not None:
-        sf["replicas_on_different"] = [_aux(x) for x in a.replicas_on_different]
-    return sf
+    return sf | common_filter(a)
 
 
 def _configure_create(p: argparse.ArgumentParser) -> None:
@@ -123,7 +112,7 @@ def _configure_set_property(p: argparse.ArgumentParser) -> None:
 
 
 def build_set_property(a: argparse.Namespace) -> list[Request]:
-    key = _aux(a.key) if a.aux else a.key
+    key = aux_name(a.key) if a.aux else a.key
     body = {"select_filter": {}, **props_change(key, a.value)}  # as python-linstor sends
     return [Request("PUT", f"/v1/resource-groups/{seg(a.name)}", body)]
 

@@ -16,6 +16,7 @@ from drbdeck.cli.linstor import views
 from drbdeck.cli.linstor.cmd_definitions import int_in, layers
 from drbdeck.cli.linstor.cmd_node import aux_key
 from drbdeck.cli.linstor.request import Request, props_change, query, seg
+from drbdeck.cli.linstor.selectfilter import aux_name, common_filter
 from drbdeck.cli.linstor.spec import Command, Group, UsageError
 
 _POOL_OPTS = ("-s", "--storage-pool")
@@ -74,10 +75,6 @@ def _configure_create(p: argparse.ArgumentParser) -> None:
     p.add_argument("names", nargs="+", metavar="NODE... RSC")
 
 
-def _aux(key: str) -> str:
-    return key if key.startswith("Aux/") else "Aux/" + key
-
-
 def build_create(a: argparse.Namespace) -> list[Request]:
     if a.auto_place is not None:
         return [_autoplace(a)]
@@ -114,23 +111,16 @@ def _autoplace(a: argparse.Namespace) -> Request:
     sf: dict[str, Any] = {count_key: count}
     if a.drbd_diskless:
         sf["diskless_type"] = "DRBD_DISKLESS"
-    if a.diskless_on_remaining is not None:
-        sf["diskless_on_remaining"] = a.diskless_on_remaining
-    if a.storage_pool is not None:
-        sf["storage_pool_list"] = a.storage_pool
+    sf.update(common_filter(a))
     if a.do_not_place_with is not None:
         sf["not_place_with_rsc"] = a.do_not_place_with
     if a.do_not_place_with_regex is not None:
         sf["not_place_with_rsc_regex"] = a.do_not_place_with_regex
-    if a.replicas_on_same is not None:
-        sf["replicas_on_same"] = [_aux(x) for x in a.replicas_on_same]
-    if a.replicas_on_different is not None:
-        sf["replicas_on_different"] = [_aux(x) for x in a.replicas_on_different]
     if a.x_replicas_on_different is not None:
         key, n = a.x_replicas_on_different
         if not n.isdigit():
             raise UsageError(f"argument --x-replicas-on-different: N {n!r} is not an integer")
-        sf["x_replicas_on_different_map"] = {_aux(key): int(n)}
+        sf["x_replicas_on_different_map"] = {aux_name(key): int(n)}
     if a.layer_list:
         sf["layer_stack"] = a.layer_list
     if a.providers is not None:
