@@ -64,6 +64,15 @@ def _eta(seconds: float | None) -> str:
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
 
 
+
+def _table(title: str, *columns: str) -> Table:
+    """A compact, borderless table with a left-aligned title (one per detail section)."""
+    t = Table(title=title, title_justify="left", expand=False, box=None, pad_edge=False,
+              collapse_padding=True)
+    for col in columns:
+        t.add_column(col, no_wrap=True)
+    return t
+
 def render_resource(res: ResourceState, node: str) -> Group:
     """The whole drill-down page of ``res`` as seen on ``node``."""
     r = res.raw
@@ -75,16 +84,8 @@ def render_resource(res: ResourceState, node: str) -> Group:
     head.append(f"  may promote {r.get('may_promote', '?')}")
     head.append(f"  promotion score {r.get('promotion_score', '?')}")
 
-    vols = Table(
-        title="Volumes",
-        title_justify="left",
-        expand=False,
-        box=None,
-        pad_edge=False,
-        collapse_padding=True,
-    )
-    for col in ("vol", "minor", "disk", "client", "quorum", "open", "backing device", "size"):
-        vols.add_column(col, no_wrap=True)
+    vols = _table("Volumes", "vol", "minor", "disk", "client", "quorum", "open",
+                  "backing device", "size")
     for vnr in sorted(res.devices):
         d = res.devices[vnr]
         size = d.size_kib
@@ -99,29 +100,9 @@ def render_resource(res: ResourceState, node: str) -> Group:
             _size(size),
         )
 
-    conns = Table(
-        title="Connections",
-        title_justify="left",
-        expand=False,
-        box=None,
-        pad_edge=False,
-        collapse_padding=True,
-    )
-    for col in ("peer", "node-id", "connection", "peer role", "paths"):
-        conns.add_column(col, no_wrap=True)
-    peers = Table(
-        title="Peer devices",
-        title_justify="left",
-        expand=False,
-        box=None,
-        pad_edge=False,
-        collapse_padding=True,
-    )
-    for col in (
-        "peer", "vol", "replication", "peer disk", "susp", "done", "to sync",
-        "speed", "ETA",
-    ):  # fmt: skip
-        peers.add_column(col, no_wrap=True)
+    conns = _table("Connections", "peer", "node-id", "connection", "peer role", "paths")
+    peers = _table("Peer devices", "peer", "vol", "replication", "peer disk", "susp", "done",
+                   "to sync", "speed", "ETA")
     for pnid in sorted(res.connections):
         c = res.connections[pnid]
         paths = ", ".join(
